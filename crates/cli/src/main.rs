@@ -1,0 +1,3 @@
+//! The `littlemonster` command (being written).
+
+fn main() {}

@@ -1,0 +1,1 @@
+//! The embed engine (being written).

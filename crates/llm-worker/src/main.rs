@@ -1,0 +1,3 @@
+//! The llm worker (being written).
+
+fn main() {}

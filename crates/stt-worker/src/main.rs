@@ -1,0 +1,3 @@
+//! The stt worker (being written).
+
+fn main() {}

@@ -1,0 +1,1 @@
+//! The tts engine (being written).

@@ -1,0 +1,1 @@
+//! The NDJSON protocol between the app and its engine workers (being written).
