@@ -1,3 +1,8 @@
-//! The desktop shell (being written).
+//! The Little Monster desktop app.
 
-fn main() {}
+// Release builds on Windows should not open a console window next to the app.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+fn main() {
+    little_monster::run();
+}

@@ -1,3 +1,5 @@
 //! The llm worker (being written).
 
-fn main() {}
+fn main() {
+    let _ = llama_cpp_2::llama_backend::LlamaBackend::init();
+}

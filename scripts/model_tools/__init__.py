@@ -1,0 +1,1 @@
+"""Helpers behind scripts/fetch-models: the catalog-driven fetcher and the CTranslate2 -> ggml converter."""

@@ -1,0 +1,23 @@
+/// <reference types="vitest/config" />
+import react from "@vitejs/plugin-react";
+import { defineConfig } from "vite";
+
+// The Tauri shell loads the dev server from this port (tauri.conf.json `build.devUrl`).
+const DEV_PORT = 1420;
+
+export default defineConfig({
+  plugins: [react()],
+  // Tauri prints its own build output; keep Vite's errors visible without clearing the screen.
+  clearScreen: false,
+  server: { port: DEV_PORT, strictPort: true },
+  build: {
+    outDir: "dist",
+    // WebKitGTK 2.40+ on Linux and current WebView2/WKWebView all run ES2022.
+    target: "es2022",
+  },
+  test: {
+    environment: "jsdom",
+    include: ["src/**/*.test.{ts,tsx}"],
+    restoreMocks: true,
+  },
+});
