@@ -1,3 +1,80 @@
-//! The `littlemonster` command (being written).
+//! `littlemonster`: Little Monster's core from the shell, for power users, scripts and tests.
+//!
+//! Each subcommand is a thin layer over `lm-core` and the engine crates; the domain logic lives
+//! there. With `--stats`, a command also prints one `stats: {json}` line to stderr with its
+//! timings, which `scripts/bench` reads.
 
-fn main() {}
+mod commands;
+mod stats;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Little Monster, the offline study companion, on the command line.
+#[derive(Debug, Parser)]
+#[command(name = "littlemonster", version, about)]
+struct Cli {
+    /// Print one `stats: {json}` line with timings to stderr when the command finishes.
+    #[arg(long, global = true)]
+    stats: bool,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// List or verify the installed models.
+    Models {
+        #[command(subcommand)]
+        action: commands::models::ModelsAction,
+    },
+    /// Transcribe a 16 kHz mono WAV file with Whisper.
+    Transcribe(commands::transcribe::TranscribeArgs),
+    /// Ask the local language model a question.
+    Ask(commands::ask::AskArgs),
+    /// Embed texts into vectors (one JSON array per line on stdout).
+    Embed(commands::embed::EmbedArgs),
+    /// Speak text into a WAV file with the Piper voice.
+    Say(commands::say::SayArgs),
+}
+
+/// Shared flags of the commands that load a model.
+#[derive(Debug, clap::Args)]
+struct ModelArgs {
+    /// Catalog id of the model to use (see `littlemonster models list`), or a path to a model file.
+    #[arg(long)]
+    model: Option<String>,
+    /// CPU threads for the engine.
+    #[arg(long)]
+    threads: Option<u32>,
+}
+
+impl ModelArgs {
+    /// The model file to load: a path given on the command line, or the installed file of a
+    /// catalog id (`default_id` when none was given).
+    fn resolve(&self, default_id: &str) -> anyhow::Result<PathBuf> {
+        commands::models::resolve_model_file(self.model.as_deref().unwrap_or(default_id))
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let stats = stats::Stats::new(cli.stats);
+    let result = match cli.command {
+        Command::Models { action } => commands::models::run(action),
+        Command::Transcribe(args) => commands::transcribe::run(args, stats),
+        Command::Ask(args) => commands::ask::run(args, stats),
+        Command::Embed(args) => commands::embed::run(args, stats),
+        Command::Say(args) => commands::say::run(args, stats),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("littlemonster: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
