@@ -83,7 +83,11 @@ def main() -> None:
         ],
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(reference, ensure_ascii=False, indent=1) + "\n")
+    # One line per item keeps the file readable and its diffs small.
+    items = reference.pop("items")
+    text = json.dumps(reference, ensure_ascii=False, indent=1)[:-2]
+    text += ',\n "items": [\n  ' + ",\n  ".join(json.dumps(i, ensure_ascii=False) for i in items)
+    args.out.write_text(text + "\n ]\n}\n")
     print(f"wrote {len(SENTENCES)} reference vectors to {args.out}")
 
 

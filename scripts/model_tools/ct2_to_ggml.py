@@ -142,7 +142,9 @@ def mel_filters(n_mels: int) -> np.ndarray:
         for k, freq in enumerate(fft_freqs):
             lower = -(mel_hz[i] - freq) / widths[i]
             upper = (mel_hz[i + 2] - freq) / widths[i + 1]
-            triangle = float(np.float32(max(0.0, min(lower, upper))))
+            # numpy.maximum(0, x) as x86 MAXPS computes it: keeps x on ties, so -0.0 stays -0.0.
+            peak = min(lower, upper)
+            triangle = float(np.float32(0.0 if 0.0 > peak else peak))
             weights[i, k] = np.float32(triangle * norm)
     return weights
 

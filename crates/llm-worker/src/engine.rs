@@ -106,12 +106,13 @@ impl Engine {
     }
 
     /// Generates the assistant's reply to `messages`, passing each piece of text to `on_text` as
-    /// soon as it forms whole characters.
+    /// soon as it forms whole characters. Generation stops early when `on_text` returns `false`
+    /// (the host is gone).
     pub fn chat(
         &self,
         messages: &[Message],
         options: &ChatOptions,
-        on_text: &mut dyn FnMut(&str),
+        on_text: &mut dyn FnMut(&str) -> bool,
     ) -> Result<LlmResult, WorkerError> {
         if options.max_tokens == 0 {
             return Err(bad_request("max_tokens must be at least 1"));
@@ -150,10 +151,8 @@ impl Engine {
         let mut utf8 = Utf8Stream::default();
         let mut completion_tokens: u32 = 0;
         let mut emit = |piece: String, text: &mut String| {
-            if !piece.is_empty() {
-                on_text(&piece);
-                text.push_str(&piece);
-            }
+            text.push_str(&piece);
+            piece.is_empty() || on_text(&piece)
         };
         let finish = loop {
             // `sample` also advances the sampler chain (grammar state); accepting the token a
@@ -163,7 +162,9 @@ impl Engine {
                 break Finish::Stop;
             }
             completion_tokens += 1;
-            emit(utf8.push(&vocab.token_to_piece(token, false, None)), &mut text);
+            if !emit(utf8.push(&vocab.token_to_piece(token, false, None)), &mut text) {
+                return Err(internal("generation stopped: the host stopped reading".into()));
+            }
             if completion_tokens >= options.max_tokens {
                 break Finish::Length;
             }
@@ -172,7 +173,9 @@ impl Engine {
             batch.add(token, position(pos), &[0], true).map_err(|e| internal(e.to_string()))?;
             ctx.decode(&mut batch).map_err(|e| internal(format!("decoding failed: {e}")))?;
         };
-        emit(utf8.finish(), &mut text);
+        if !emit(utf8.finish(), &mut text) {
+            return Err(internal("generation stopped: the host stopped reading".into()));
+        }
         let generation_seconds = generation_started.elapsed().as_secs_f64();
 
         if options.json_schema.is_some() && finish == Finish::Length {

@@ -69,7 +69,13 @@ pub struct LineReader<R> {
 impl<R: BufRead> LineReader<R> {
     /// A reader that accepts lines of at most `max_line` bytes (counting a `\r` before the `\n`).
     pub fn new(inner: R, max_line: usize) -> Self {
-        Self { inner, line: Vec::new(), max_line, line_number: 0, skipping: false }
+        Self {
+            inner,
+            line: Vec::new(),
+            max_line,
+            line_number: 0,
+            skipping: false,
+        }
     }
 
     /// The next non-blank line without its line ending, or `None` at a clean end of stream.
@@ -87,17 +93,26 @@ impl<R: BufRead> LineReader<R> {
         }
         std::str::from_utf8(&self.line)
             .map(Some)
-            .map_err(|source| CodecError::InvalidUtf8 { line: self.line_number, source })
+            .map_err(|source| CodecError::InvalidUtf8 {
+                line: self.line_number,
+                source,
+            })
     }
 
     /// The next message, or `None` at a clean end of stream.
     pub fn read<T: DeserializeOwned>(&mut self) -> Result<Option<T>, CodecError> {
-        let Some(line) = self.next_line()? else { return Ok(None) };
+        let Some(line) = self.next_line()? else {
+            return Ok(None);
+        };
         match serde_json::from_str(line) {
             Ok(message) => Ok(Some(message)),
             Err(source) => {
                 let excerpt = line.chars().take(200).collect();
-                Err(CodecError::InvalidJson { line: self.line_number, source, excerpt })
+                Err(CodecError::InvalidJson {
+                    line: self.line_number,
+                    source,
+                    excerpt,
+                })
             }
         }
     }
@@ -122,7 +137,10 @@ impl<R: BufRead> LineReader<R> {
                 }
                 let bytes = self.line.len();
                 self.line.clear();
-                return Err(CodecError::TruncatedLine { line: self.line_number + 1, bytes });
+                return Err(CodecError::TruncatedLine {
+                    line: self.line_number + 1,
+                    bytes,
+                });
             }
             let newline = available.iter().position(|&b| b == b'\n');
             let take = newline.unwrap_or(available.len());
@@ -138,7 +156,10 @@ impl<R: BufRead> LineReader<R> {
                     if newline.is_some() {
                         self.skipping = false;
                     }
-                    return Err(CodecError::LineTooLong { line: self.line_number, limit: self.max_line });
+                    return Err(CodecError::LineTooLong {
+                        line: self.line_number,
+                        limit: self.max_line,
+                    });
                 }
                 self.line.extend_from_slice(&available[..take]);
             }
@@ -169,7 +190,10 @@ pub struct LineWriter<W> {
 impl<W: Write> LineWriter<W> {
     /// A writer over `inner`.
     pub fn new(inner: W) -> Self {
-        Self { inner, buffer: Vec::new() }
+        Self {
+            inner,
+            buffer: Vec::new(),
+        }
     }
 
     /// Writes `message` as one line and flushes. Compact JSON never contains a raw newline.
@@ -183,6 +207,7 @@ impl<W: Write> LineWriter<W> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // Tests may unwrap.
 mod tests {
     use std::io::{BufReader, Read};
 
@@ -207,7 +232,10 @@ mod tests {
 
     fn reader(data: &[u8], chunk: usize, max_line: usize) -> LineReader<BufReader<Chunked<'_>>> {
         // A small BufReader capacity so lines also straddle buffer refills.
-        LineReader::new(BufReader::with_capacity(7, Chunked { data, chunk }), max_line)
+        LineReader::new(
+            BufReader::with_capacity(7, Chunked { data, chunk }),
+            max_line,
+        )
     }
 
     fn messages() -> Vec<Value> {
@@ -231,7 +259,13 @@ mod tests {
         }
         let mut bytes = writer.inner;
         // End the third message with CRLF.
-        let third_end = bytes.iter().enumerate().filter(|(_, b)| **b == b'\n').nth(4).unwrap().0;
+        let third_end = bytes
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| **b == b'\n')
+            .nth(4)
+            .unwrap()
+            .0;
         bytes.insert(third_end, b'\r');
         bytes
     }
@@ -269,7 +303,9 @@ mod tests {
         let mut lines = reader(stream, 3, 1024);
         assert_eq!(lines.read::<Value>().unwrap(), Some(json!({"id": 1})));
         match lines.read::<Value>() {
-            Err(CodecError::InvalidJson { line: 2, excerpt, .. }) => assert_eq!(excerpt, "{not json}"),
+            Err(CodecError::InvalidJson {
+                line: 2, excerpt, ..
+            }) => assert_eq!(excerpt, "{not json}"),
             other => panic!("expected InvalidJson, got {other:?}"),
         }
         assert_eq!(lines.read::<Value>().unwrap(), Some(json!({"id": 3})));
@@ -283,14 +319,20 @@ mod tests {
             id: u64,
         }
         let mut lines = reader(b"{\"id\":\"seven\"}\n", 64, 1024);
-        assert!(matches!(lines.read::<Expected>(), Err(CodecError::InvalidJson { line: 1, .. })));
+        assert!(matches!(
+            lines.read::<Expected>(),
+            Err(CodecError::InvalidJson { line: 1, .. })
+        ));
     }
 
     #[test]
     fn invalid_utf8_is_a_typed_error_and_reading_continues() {
         let stream = b"{\"a\":\"\xff\xfe\"}\n{\"id\":2}\n";
         let mut lines = reader(stream, 2, 1024);
-        assert!(matches!(lines.read::<Value>(), Err(CodecError::InvalidUtf8 { line: 1, .. })));
+        assert!(matches!(
+            lines.read::<Value>(),
+            Err(CodecError::InvalidUtf8 { line: 1, .. })
+        ));
         assert_eq!(lines.read::<Value>().unwrap(), Some(json!({"id": 2})));
     }
 
@@ -302,11 +344,25 @@ mod tests {
             let mut lines = reader(stream.as_bytes(), chunk, 100);
             assert_eq!(lines.read::<Value>().unwrap(), Some(json!({"id": 1})));
             assert!(
-                matches!(lines.read::<Value>(), Err(CodecError::LineTooLong { line: 2, limit: 100 })),
+                matches!(
+                    lines.read::<Value>(),
+                    Err(CodecError::LineTooLong {
+                        line: 2,
+                        limit: 100
+                    })
+                ),
                 "chunk {chunk}"
             );
-            assert!(lines.line.capacity() <= 200, "buffered {} bytes", lines.line.capacity());
-            assert_eq!(lines.read::<Value>().unwrap(), Some(json!({"id": 3})), "chunk {chunk}");
+            assert!(
+                lines.line.capacity() <= 200,
+                "buffered {} bytes",
+                lines.line.capacity()
+            );
+            assert_eq!(
+                lines.read::<Value>().unwrap(),
+                Some(json!({"id": 3})),
+                "chunk {chunk}"
+            );
             assert!(lines.read::<Value>().unwrap().is_none());
         }
     }
@@ -317,12 +373,20 @@ mod tests {
         assert_eq!(line.len(), 100);
         let stream = format!("{line}\n");
         let mut lines = reader(stream.as_bytes(), 3, 100);
-        assert_eq!(lines.read::<Value>().unwrap(), Some(Value::String("y".repeat(98))));
+        assert_eq!(
+            lines.read::<Value>().unwrap(),
+            Some(Value::String("y".repeat(98)))
+        );
     }
 
     #[test]
     fn empty_and_blank_only_streams_end_cleanly() {
         assert!(reader(b"", 1, 10).read::<Value>().unwrap().is_none());
-        assert!(reader(b"\n\r\n  \n", 1, 10).read::<Value>().unwrap().is_none());
+        assert!(
+            reader(b"\n\r\n  \n", 1, 10)
+                .read::<Value>()
+                .unwrap()
+                .is_none()
+        );
     }
 }

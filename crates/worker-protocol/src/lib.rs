@@ -18,7 +18,7 @@
 //! Everything it writes to stderr is diagnostics (the host keeps the last lines for crash reports).
 //!
 //! The envelope is generic; each worker names its own request, stream, result and model-facts types
-//! by implementing [`Protocol`] on a marker type (see [`stt::Stt`]). [`codec`] reads and writes the
+//! by implementing [`Protocol`] on a marker type (see [`stt::Stt`], [`llm::Llm`]). [`codec`] reads and writes the
 //! lines, [`serve`] is the worker-side request loop.
 
 use std::fmt::Debug;
@@ -28,6 +28,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 pub mod codec;
+pub mod llm;
 pub mod serve;
 pub mod stt;
 
@@ -80,7 +81,12 @@ pub struct Ready<P: Protocol> {
 impl<P: Protocol> Ready<P> {
     /// A ready line for this worker built against this crate.
     pub fn new(version: &str, model: P::Model) -> Self {
-        Self { worker: P::WORKER.to_owned(), version: version.to_owned(), protocol: PROTOCOL_VERSION, model }
+        Self {
+            worker: P::WORKER.to_owned(),
+            version: version.to_owned(),
+            protocol: PROTOCOL_VERSION,
+            model,
+        }
     }
 }
 
@@ -179,6 +185,7 @@ pub enum WorkerError {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // Tests may unwrap.
 mod tests {
     use super::stt::{Segment, Stt, SttRequest, SttStream, Transcription, WhisperModel};
     use super::*;
@@ -192,43 +199,73 @@ mod tests {
 
     #[test]
     fn envelopes_have_the_documented_wire_shape() {
-        let segment = Segment { start_ms: 0, end_ms: 1500, text: "Hello.".into() };
-        let line = round_trip(&WorkerMessage::Stream { id: 7, data: SttStream::Segment(segment.clone()) });
+        let segment = Segment {
+            start_ms: 0,
+            end_ms: 1500,
+            text: "Hello.".into(),
+        };
+        let line = round_trip(&WorkerMessage::Stream {
+            id: 7,
+            data: SttStream::Segment(segment.clone()),
+        });
         assert_eq!(
             line,
             r#"{"event":"stream","id":7,"data":{"type":"segment","start_ms":0,"end_ms":1500,"text":"Hello."}}"#
         );
         let line = round_trip(&WorkerMessage::Error {
             id: 7,
-            error: WorkerError::BadInput { path: "/a.wav".into(), message: "not a WAV file".into() },
+            error: WorkerError::BadInput {
+                path: "/a.wav".into(),
+                message: "not a WAV file".into(),
+            },
         });
         assert_eq!(
             line,
             r#"{"event":"error","id":7,"error":{"kind":"bad_input","path":"/a.wav","message":"not a WAV file"}}"#
         );
-        round_trip(&WorkerMessage::Progress { id: 7, fraction: 0.5 });
+        round_trip(&WorkerMessage::Progress {
+            id: 7,
+            fraction: 0.5,
+        });
         round_trip(&WorkerMessage::Result {
             id: 7,
-            data: Transcription { segments: vec![segment], duration_ms: 1500, language: "en".into() },
+            data: Transcription {
+                segments: vec![segment],
+                duration_ms: 1500,
+                language: "en".into(),
+            },
         });
         round_trip(&WorkerMessage::Ready(Ready::new(
             "0.1.0",
-            WhisperModel { path: "/m.bin".into(), model_type: "tiny".into(), multilingual: false },
+            WhisperModel {
+                path: "/m.bin".into(),
+                model_type: "tiny".into(),
+                multilingual: false,
+            },
         )));
         round_trip(&WorkerMessage::Fatal {
-            error: WorkerError::UnsupportedCpu { missing: vec!["avx2".into()], message: "no avx2".into() },
+            error: WorkerError::UnsupportedCpu {
+                missing: vec!["avx2".into()],
+                message: "no avx2".into(),
+            },
         });
     }
 
     #[test]
     fn requests_parse_from_the_documented_wire_shape() {
-        let request: RequestEnvelope<Stt> =
-            serde_json::from_str(r#"{"id":3,"request":{"type":"transcribe","audio_path":"/x.wav"}}"#).unwrap();
+        let request: RequestEnvelope<Stt> = serde_json::from_str(
+            r#"{"id":3,"request":{"type":"transcribe","audio_path":"/x.wav"}}"#,
+        )
+        .unwrap();
         assert_eq!(
             request,
             RequestEnvelope {
                 id: 3,
-                request: SttRequest::Transcribe { audio_path: "/x.wav".into(), language: None, threads: None }
+                request: SttRequest::Transcribe {
+                    audio_path: "/x.wav".into(),
+                    language: None,
+                    threads: None
+                }
             }
         );
     }

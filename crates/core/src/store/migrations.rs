@@ -1,7 +1,7 @@
 //! Versioned schema migrations.
 //!
 //! Each migration is a SQL file in `migrations/`, named `NNNN_name.sql` and listed once in
-//! [`MIGRATIONS`]; the schema version is SQLite's `user_version`, which equals the number of
+//! `MIGRATIONS`; the schema version is SQLite's `user_version`, which equals the number of
 //! migrations applied. Migrations are append-only: once released, a file never changes; a later
 //! change is a new file.
 
@@ -21,12 +21,18 @@ struct Migration {
 /// Lists a migration by file name, so the name in errors and the file cannot disagree.
 macro_rules! migration {
     ($name:literal) => {
-        Migration { name: $name, sql: include_str!(concat!("migrations/", $name, ".sql")) }
+        Migration {
+            name: $name,
+            sql: include_str!(concat!("migrations/", $name, ".sql")),
+        }
     };
 }
 
 /// All migrations, oldest first; the position plus one is the version each one leads to.
-const MIGRATIONS: &[Migration] = &[migration!("0001_initial"), migration!("0002_job_dedupe_key")];
+const MIGRATIONS: &[Migration] = &[
+    migration!("0001_initial"),
+    migration!("0002_job_dedupe_key"),
+];
 
 /// The schema version of a fully migrated database.
 pub const LATEST_VERSION: usize = MIGRATIONS.len();
@@ -51,16 +57,27 @@ pub(super) fn user_version(conn: &Connection) -> rusqlite::Result<usize> {
 
 /// Fails with [`StoreError::TooNew`] when the file's schema is newer than this build knows.
 pub(super) fn refuse_newer(conn: &Connection, path: &Path) -> Result<(), StoreError> {
-    let found = user_version(conn)
-        .map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
+    let found = user_version(conn).map_err(|source| StoreError::Open {
+        path: path.to_path_buf(),
+        source,
+    })?;
     if found <= LATEST_VERSION {
         return Ok(());
     }
     // Best effort: a newer schema may have moved this fact, and the error is useful without it.
     let written_by = conn
-        .query_row("SELECT value FROM store_meta WHERE key = ?1", [WRITTEN_BY_KEY], |row| row.get(0))
+        .query_row(
+            "SELECT value FROM store_meta WHERE key = ?1",
+            [WRITTEN_BY_KEY],
+            |row| row.get(0),
+        )
         .ok();
-    Err(StoreError::TooNew { path: path.to_path_buf(), found, supported: LATEST_VERSION, written_by })
+    Err(StoreError::TooNew {
+        path: path.to_path_buf(),
+        found,
+        supported: LATEST_VERSION,
+        written_by,
+    })
 }
 
 /// Applies the pending migrations one at a time, each in its own transaction, so a failure names
@@ -71,20 +88,29 @@ pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreErr
 
 /// [`migrate`], stopping at `target` (tests build older schemas with it).
 fn migrate_to(conn: &mut Connection, path: &Path, target: usize) -> Result<(), StoreError> {
-    let current = user_version(conn)
-        .map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
+    let current = user_version(conn).map_err(|source| StoreError::Open {
+        path: path.to_path_buf(),
+        source,
+    })?;
     if current >= target {
         return Ok(());
     }
     let set = migration_set();
     for (index, migration) in MIGRATIONS.iter().enumerate().take(target).skip(current) {
         let version = index + 1;
-        set.to_version(conn, version).map_err(|source| StoreError::Migration {
-            path: path.to_path_buf(),
-            version,
-            name: migration.name,
-            source,
-        })?;
+        if let Err(source) = set.to_version(conn, version) {
+            // Another connection opening the same new file may have applied this migration
+            // between our version check and our transaction; that is success, not failure.
+            if user_version(conn).is_ok_and(|now| now >= version) {
+                continue;
+            }
+            return Err(StoreError::Migration {
+                path: path.to_path_buf(),
+                version,
+                name: migration.name,
+                source: Box::new(source),
+            });
+        }
     }
     conn.execute(
         "INSERT INTO store_meta (key, value) VALUES (?1, ?2)
@@ -100,6 +126,7 @@ fn migrate_to(conn: &mut Connection, path: &Path, target: usize) -> Result<(), S
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // Tests may unwrap.
 mod tests {
     use super::*;
     use crate::store::{LectureStatus, NewLecture, Store, test_support::temp_store};
@@ -135,9 +162,11 @@ mod tests {
         assert_eq!(store.schema_version().unwrap(), LATEST_VERSION);
         let written_by: String = store
             .conn
-            .query_row("SELECT value FROM store_meta WHERE key = ?1", [WRITTEN_BY_KEY], |row| {
-                row.get(0)
-            })
+            .query_row(
+                "SELECT value FROM store_meta WHERE key = ?1",
+                [WRITTEN_BY_KEY],
+                |row| row.get(0),
+            )
             .unwrap();
         assert_eq!(written_by, env!("CARGO_PKG_VERSION"));
     }
@@ -163,8 +192,9 @@ mod tests {
                  VALUES ('j1', 'index', '{\"lecture\":\"l1\"}', 3, 5, 5, 5);",
         )
         .unwrap();
-        let seq_before: i64 =
-            conn.query_row("SELECT value FROM change_counter", [], |row| row.get(0)).unwrap();
+        let seq_before: i64 = conn
+            .query_row("SELECT value FROM change_counter", [], |row| row.get(0))
+            .unwrap();
         assert_eq!(seq_before, 4, "four synced rows were inserted");
         drop(conn);
 
@@ -210,7 +240,12 @@ mod tests {
         drop(conn);
         let err = Store::open(&path).unwrap_err();
         match &err {
-            StoreError::TooNew { found, supported, written_by, .. } => {
+            StoreError::TooNew {
+                found,
+                supported,
+                written_by,
+                ..
+            } => {
                 assert_eq!(*found, LATEST_VERSION + 3);
                 assert_eq!(*supported, LATEST_VERSION);
                 assert_eq!(written_by.as_deref(), Some("9.1.0"));
@@ -225,7 +260,9 @@ mod tests {
         // Still the other app's version, and not switched to WAL by us.
         let conn = Connection::open(&path).unwrap();
         assert_eq!(user_version(&conn).unwrap(), LATEST_VERSION + 3);
-        let mode: String = conn.pragma_query_value(None, "journal_mode", |row| row.get(0)).unwrap();
+        let mode: String = conn
+            .pragma_query_value(None, "journal_mode", |row| row.get(0))
+            .unwrap();
         assert_eq!(mode, "delete");
     }
 
@@ -234,7 +271,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (path, mut conn) = database_at_version(dir.path(), 1);
         // Sabotage: a column of that name makes 0002's ALTER TABLE fail.
-        conn.execute_batch("ALTER TABLE jobs ADD COLUMN dedupe_key INTEGER").unwrap();
+        conn.execute_batch("ALTER TABLE jobs ADD COLUMN dedupe_key INTEGER")
+            .unwrap();
         let err = migrate(&mut conn, &path).unwrap_err();
         match &err {
             StoreError::Migration { version, name, .. } => {
@@ -258,17 +296,25 @@ mod tests {
     #[test]
     fn wal_foreign_keys_and_synchronous_are_on_for_a_real_file() {
         let (_dir, store) = temp_store();
-        let mode: String =
-            store.conn.pragma_query_value(None, "journal_mode", |row| row.get(0)).unwrap();
+        let mode: String = store
+            .conn
+            .pragma_query_value(None, "journal_mode", |row| row.get(0))
+            .unwrap();
         assert_eq!(mode, "wal");
-        let foreign_keys: bool =
-            store.conn.pragma_query_value(None, "foreign_keys", |row| row.get(0)).unwrap();
+        let foreign_keys: bool = store
+            .conn
+            .pragma_query_value(None, "foreign_keys", |row| row.get(0))
+            .unwrap();
         assert!(foreign_keys);
-        let synchronous: i64 =
-            store.conn.pragma_query_value(None, "synchronous", |row| row.get(0)).unwrap();
+        let synchronous: i64 = store
+            .conn
+            .pragma_query_value(None, "synchronous", |row| row.get(0))
+            .unwrap();
         assert_eq!(synchronous, 1, "1 is NORMAL");
-        let busy_timeout: i64 =
-            store.conn.pragma_query_value(None, "busy_timeout", |row| row.get(0)).unwrap();
+        let busy_timeout: i64 = store
+            .conn
+            .pragma_query_value(None, "busy_timeout", |row| row.get(0))
+            .unwrap();
         assert_eq!(busy_timeout, 5000);
     }
 
@@ -293,7 +339,10 @@ mod tests {
             "card_reviews",
         ];
         for table in synced {
-            let mut columns = store.conn.prepare(&format!("PRAGMA table_info({table})")).unwrap();
+            let mut columns = store
+                .conn
+                .prepare(&format!("PRAGMA table_info({table})"))
+                .unwrap();
             let columns: Vec<(String, String, bool)> = columns
                 .query_map([], |row| Ok((row.get(1)?, row.get(2)?, row.get(5)?)))
                 .unwrap()
@@ -301,7 +350,9 @@ mod tests {
                 .collect();
             let has = |name: &str| columns.iter().any(|(column, _, _)| column == name);
             assert!(
-                columns.iter().any(|(name, kind, pk)| name == "id" && kind == "TEXT" && *pk),
+                columns
+                    .iter()
+                    .any(|(name, kind, pk)| name == "id" && kind == "TEXT" && *pk),
                 "{table} needs a TEXT id primary key"
             );
             for column in ["created_at", "updated_at", "deleted_at", "change_seq"] {
@@ -315,7 +366,10 @@ mod tests {
                     |row| row.get(0),
                 )
                 .unwrap();
-            assert_eq!(triggers, 2, "{table} needs its insert and update stamp triggers");
+            assert_eq!(
+                triggers, 2,
+                "{table} needs its insert and update stamp triggers"
+            );
         }
     }
 
@@ -335,14 +389,18 @@ mod tests {
                  VALUES ('d', 'c', 'D', 'f', 'h', 'pdf', 'application/pdf', 0, 0);",
         )
         .unwrap();
-        let insert = |document: Option<&str>, page: Option<i64>, lecture: Option<&str>, span: Option<(i64, i64)>| {
-            conn.execute(
+        let insert =
+            |document: Option<&str>,
+             page: Option<i64>,
+             lecture: Option<&str>,
+             span: Option<(i64, i64)>| {
+                conn.execute(
                 "INSERT INTO chunks (id, document_id, page_number, lecture_id, start_ms, end_ms,
                                      text, created_at)
                  VALUES (lower(hex(randomblob(8))), ?1, ?2, ?3, ?4, ?5, 'x', 0)",
                 rusqlite::params![document, page, lecture, span.map(|s| s.0), span.map(|s| s.1)],
             )
-        };
+            };
         insert(Some("d"), Some(1), None, None).unwrap();
         insert(None, None, Some("l"), Some((0, 10))).unwrap();
         // Both kinds, neither kind, half a locator, a backwards span.

@@ -32,7 +32,7 @@ macro_rules! id_type {
         impl $name {
             /// A fresh, time-ordered id.
             pub(crate) fn generate() -> Self {
-                Self(uuid::Uuid::now_v7().to_string())
+                Self($crate::store::new_id())
             }
 
             /// The id as text, as stored and as sent to the UI.
@@ -205,8 +205,8 @@ pub enum StoreError {
         version: usize,
         /// The migration's name (its file name without `.sql`).
         name: &'static str,
-        /// What went wrong.
-        source: rusqlite_migration::Error,
+        /// What went wrong (boxed: it is large and rare).
+        source: Box<rusqlite_migration::Error>,
     },
     /// A query or write failed; nothing of a failed write was kept.
     #[error("database error while trying to {operation}: {source}")]
@@ -261,37 +261,46 @@ impl Store {
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
         let path = path.as_ref().to_path_buf();
         if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|source| StoreError::CreateDir { path: dir.to_path_buf(), source })?;
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+                path: dir.to_path_buf(),
+                source,
+            })?;
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX
-            | OpenFlags::SQLITE_OPEN_URI;
-        let mut conn = Connection::open_with_flags(&path, flags)
-            .map_err(|source| StoreError::Open { path: path.clone(), source })?;
-        let configure = |setting, source| StoreError::Configure { path: path.clone(), setting, source };
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| configure("busy_timeout", e))?;
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut conn =
+            Connection::open_with_flags(&path, flags).map_err(|source| StoreError::Open {
+                path: path.clone(),
+                source,
+            })?;
+        let configure = |setting, source| StoreError::Configure {
+            path: path.clone(),
+            setting,
+            source,
+        };
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(|e| configure("busy_timeout", e))?;
         // Every transaction takes the write lock up front: a deferred transaction that later
         // writes can fail with SQLITE_BUSY without waiting, which the busy timeout cannot help.
         conn.set_transaction_behavior(TransactionBehavior::Immediate);
 
         migrations::refuse_newer(&conn, &path)?;
 
-        let mode: String = conn
-            .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
-            .map_err(|e| configure("journal_mode", e))?;
+        let mode = enable_wal(&conn).map_err(|e| configure("journal_mode", e))?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(StoreError::NoWal { path, mode });
         }
         // NORMAL is durable across application crashes in WAL mode; only a power cut can lose
         // the last transactions, never corrupt the file.
-        conn.pragma_update(None, "synchronous", "NORMAL").map_err(|e| configure("synchronous", e))?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(|e| configure("synchronous", e))?;
 
         // Foreign keys go on only after migrating: SQLite's recipe for rebuilding a table needs
         // them off, and each migration runs `PRAGMA foreign_key_check` instead.
         migrations::migrate(&mut conn, &path)?;
-        conn.pragma_update(None, "foreign_keys", true).map_err(|e| configure("foreign_keys", e))?;
+        conn.pragma_update(None, "foreign_keys", true)
+            .map_err(|e| configure("foreign_keys", e))?;
 
         Ok(Self { conn, path })
     }
@@ -311,7 +320,9 @@ impl Store {
     /// next value, so rows with `change_seq` greater than an earlier reading changed since then.
     pub fn change_seq(&self) -> Result<i64, StoreError> {
         self.read("read the change counter", |conn| {
-            conn.query_row("SELECT value FROM change_counter WHERE id = 1", [], |row| row.get(0))
+            conn.query_row("SELECT value FROM change_counter WHERE id = 1", [], |row| {
+                row.get(0)
+            })
         })
     }
 
@@ -382,18 +393,52 @@ impl Store {
     }
 }
 
+/// Switches the file to write-ahead logging and returns the journal mode SQLite reports.
+///
+/// Switching needs an exclusive lock, and SQLite reports `SQLITE_BUSY` for it without calling
+/// the busy handler, so when several connections open a new file at once this retries for up to
+/// [`BUSY_TIMEOUT`]. A file already in WAL mode (every later open) needs no lock at all.
+fn enable_wal(conn: &Connection) -> rusqlite::Result<String> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        let current: String = conn.pragma_query_value(None, "journal_mode", |row| row.get(0))?;
+        if current.eq_ignore_ascii_case("wal") {
+            return Ok(current);
+        }
+        match conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0)) {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            result => return result,
+        }
+    }
+}
+
+/// A fresh row id: a UUIDv7, so ids sort by creation time and never collide across devices.
+fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
 /// The current time in [`UnixMillis`].
 fn now_ms() -> UnixMillis {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX))
+        .map_or(0, |elapsed| {
+            i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)
+        })
 }
 
 /// Trims `value` and refuses an empty result, naming `field` in the error.
 fn non_empty<'v>(field: &'static str, value: &'v str) -> Result<&'v str, StoreError> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
-        return Err(StoreError::Invalid { field, problem: "must not be empty".into() });
+        return Err(StoreError::Invalid {
+            field,
+            problem: "must not be empty".into(),
+        });
     }
     Ok(trimmed)
 }
@@ -412,7 +457,10 @@ fn to_json<T: Serialize + ?Sized>(value: &T) -> rusqlite::Result<String> {
 }
 
 /// Reads an optional JSON TEXT column.
-fn json_column<T: DeserializeOwned>(row: &rusqlite::Row<'_>, column: &str) -> rusqlite::Result<Option<T>> {
+fn json_column<T: DeserializeOwned>(
+    row: &rusqlite::Row<'_>,
+    column: &str,
+) -> rusqlite::Result<Option<T>> {
     let Some(text) = row.get::<_, Option<String>>(column)? else {
         return Ok(None);
     };
@@ -423,6 +471,7 @@ fn json_column<T: DeserializeOwned>(row: &rusqlite::Row<'_>, column: &str) -> ru
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // Tests may unwrap.
 mod test_support {
     use super::Store;
 
@@ -437,9 +486,11 @@ mod test_support {
     pub(crate) fn row_change_seq(store: &Store, table: &str, id: &str) -> i64 {
         store
             .conn
-            .query_row(&format!("SELECT change_seq FROM {table} WHERE id = ?1"), [id], |row| {
-                row.get(0)
-            })
+            .query_row(
+                &format!("SELECT change_seq FROM {table} WHERE id = ?1"),
+                [id],
+                |row| row.get(0),
+            )
             .unwrap()
     }
 
@@ -447,7 +498,9 @@ mod test_support {
     pub(crate) fn count_rows(store: &Store, table: &str) -> i64 {
         store
             .conn
-            .query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get(0))
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
+                row.get(0)
+            })
             .unwrap()
     }
 }

@@ -85,11 +85,15 @@ impl<'s> Profiles<'s> {
                 )
                 .optional()
             })?
-            .ok_or_else(|| StoreError::NotFound { entity: "profile", id: id.to_string() })
+            .ok_or_else(|| StoreError::NotFound {
+                entity: "profile",
+                id: id.to_string(),
+            })
     }
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // Tests may unwrap.
 mod tests {
     use super::*;
     use crate::store::test_support::{row_change_seq, temp_store};
@@ -118,14 +122,35 @@ mod tests {
     fn an_empty_name_is_refused_and_nothing_is_written() {
         let (_dir, store) = temp_store();
         let err = store.profiles().create("   ").unwrap_err();
-        assert!(matches!(err, StoreError::Invalid { field: "profile name", .. }), "{err:?}");
+        assert!(
+            matches!(
+                err,
+                StoreError::Invalid {
+                    field: "profile name",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
         assert!(store.profiles().list().unwrap().is_empty());
     }
 
     #[test]
     fn an_unknown_profile_is_not_found() {
         let (_dir, store) = temp_store();
-        let err = store.profiles().get(&ProfileId::from("nope".to_string())).unwrap_err();
-        assert!(matches!(err, StoreError::NotFound { entity: "profile", .. }), "{err:?}");
+        let err = store
+            .profiles()
+            .get(&ProfileId::from("nope".to_string()))
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                StoreError::NotFound {
+                    entity: "profile",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
     }
 }

