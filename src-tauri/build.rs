@@ -4,7 +4,7 @@
 //! for each, so a window can call only what `capabilities/` grants it.
 
 fn main() {
-    let manifest = tauri_build::AppManifest::new().commands(&["app_info"]);
+    let manifest = tauri_build::AppManifest::new().commands(&["app_info", "list_models"]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .unwrap_or_else(|error| panic!("tauri-build failed: {error:#}"));
 }

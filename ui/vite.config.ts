@@ -9,7 +9,8 @@ export default defineConfig({
   plugins: [react()],
   // Tauri prints its own build output; keep Vite's errors visible without clearing the screen.
   clearScreen: false,
-  server: { port: DEV_PORT, strictPort: true },
+  // The app icon is imported from the repository's assets/ folder, outside ui/.
+  server: { port: DEV_PORT, strictPort: true, fs: { allow: [".", "../assets/icons"] } },
   build: {
     outDir: "dist",
     // WebKitGTK 2.40+ on Linux and current WebView2/WKWebView all run ES2022.

@@ -6,7 +6,11 @@
 
 fn main() {
     let arch = std::env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
-    for dir in [format!("/usr/lib/{arch}-linux-gnu"), "/usr/lib64".to_owned(), "/usr/lib".to_owned()] {
+    for dir in [
+        format!("/usr/lib/{arch}-linux-gnu"),
+        "/usr/lib64".to_owned(),
+        "/usr/lib".to_owned(),
+    ] {
         if std::path::Path::new(&dir).join("libsonic.a").is_file() {
             println!("cargo:rustc-link-search=native={dir}");
             break;

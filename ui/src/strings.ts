@@ -20,9 +20,32 @@ export const strings = {
     version: "Version",
     dataDir: "Your data",
     modelsDir: "Models",
-    modelsHint: "Speech and language models live in this folder. To put the small default models there, run scripts/fetch-models.",
     loading: "Loading…",
     failed: "Could not read the app's details.",
     retry: "Try again",
+  },
+  models: {
+    heading: "Models",
+    intro: "Little Monster listens, writes and answers with these models, all running on this computer.",
+    loading: "Checking the models folder…",
+    failed: "Could not check the models folder.",
+    retry: "Check again",
+    noneInstalled: "No models are installed yet.",
+    howToInstall: "Run scripts/fetch-models in the Little Monster folder to install the small default models, then check again.",
+    presence: {
+      installed: "Installed",
+      missing: "Missing",
+      incomplete: "Incomplete",
+    },
+    roles: {
+      stt: "Speech to text",
+      llm: "Language model",
+      embedding: "Search",
+      tts: "Text to speech",
+      runtime: "Runtime library",
+    },
+    /** The size of a model's files, e.g. "98 MB". */
+    size: (bytes: number) =>
+      bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1)} GB` : `${String(Math.max(1, Math.round(bytes / 1e6)))} MB`,
   },
 } as const;

@@ -12,7 +12,10 @@ pub struct Stats {
 impl Stats {
     /// Starts the clock; `enabled` is the `--stats` flag.
     pub fn new(enabled: bool) -> Self {
-        Self { enabled, started: Instant::now() }
+        Self {
+            enabled,
+            started: Instant::now(),
+        }
     }
 
     /// Milliseconds since the command started.

@@ -131,7 +131,13 @@ pub struct GenerateOptions {
 
 impl Default for GenerateOptions {
     fn default() -> Self {
-        Self { max_tokens: 512, temperature: 0.7, seed: 42, json_schema: None, threads: None }
+        Self {
+            max_tokens: 512,
+            temperature: 0.7,
+            seed: 42,
+            json_schema: None,
+            threads: None,
+        }
     }
 }
 

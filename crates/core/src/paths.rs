@@ -16,7 +16,9 @@ pub fn data_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("LITTLEMONSTER_DATA_DIR") {
         return PathBuf::from(dir);
     }
-    dirs::data_dir().unwrap_or_else(std::env::temp_dir).join("littlemonster")
+    dirs::data_dir()
+        .unwrap_or_else(std::env::temp_dir)
+        .join("littlemonster")
 }
 
 /// The folder that holds fetched or imported model files, laid out as `<model id>/<file>`.

@@ -11,7 +11,7 @@ use std::sync::{Mutex, PoisonError};
 use fastembed::{
     InitOptionsUserDefined, Pooling, TextEmbedding, TokenizerFiles, UserDefinedEmbeddingModel,
 };
-use lm_core::engines::{EngineError, Embedder};
+use lm_core::engines::{Embedder, EngineError};
 
 /// Catalog id of the embedding model in the models folder.
 pub const MODEL_ID: &str = "minilm-l6-v2";
@@ -72,7 +72,10 @@ impl FastEmbedder {
     pub fn new(options: &FastEmbedderOptions) -> Result<Self, EngineError> {
         let dir = &options.model_dir;
         if !dir.is_dir() {
-            return Err(bad_model(dir, "model folder is missing: run scripts/fetch-models"));
+            return Err(bad_model(
+                dir,
+                "model folder is missing: run scripts/fetch-models",
+            ));
         }
         let tokenizer_files = TokenizerFiles {
             tokenizer_file: read_model_file(dir, TOKENIZER_FILE)?,
@@ -83,7 +86,8 @@ impl FastEmbedder {
         let onnx = read_model_file(dir, MODEL_FILE)?;
         lm_onnx_runtime::init(&options.onnx_runtime)?;
 
-        let model = UserDefinedEmbeddingModel::new(onnx, tokenizer_files).with_pooling(Pooling::Mean);
+        let model =
+            UserDefinedEmbeddingModel::new(onnx, tokenizer_files).with_pooling(Pooling::Mean);
         let init = InitOptionsUserDefined::new()
             .with_max_length(MAX_TOKENS)
             .with_intra_threads(options.threads.max(1));
@@ -91,12 +95,18 @@ impl FastEmbedder {
             // fastembed builds the ONNX session first and the tokenizer second: an `ort` error
             // is the model's fault, anything else comes from the tokenizer files.
             if e.downcast_ref::<ort::Error>().is_some() {
-                bad_model(&dir.join(MODEL_FILE), &format!("not a loadable ONNX model: {e:#}"))
+                bad_model(
+                    &dir.join(MODEL_FILE),
+                    &format!("not a loadable ONNX model: {e:#}"),
+                )
             } else {
                 bad_model(dir, &format!("tokenizer files rejected: {e:#}"))
             }
         })?;
-        Ok(Self { model: Mutex::new(embedding), batch_size: options.batch_size.max(1) })
+        Ok(Self {
+            model: Mutex::new(embedding),
+            batch_size: options.batch_size.max(1),
+        })
     }
 }
 
@@ -138,5 +148,8 @@ fn read_model_file(dir: &Path, name: &str) -> Result<Vec<u8>, EngineError> {
 }
 
 fn bad_model(path: &Path, problem: &str) -> EngineError {
-    EngineError::BadModel { path: path.to_path_buf(), problem: problem.to_owned() }
+    EngineError::BadModel {
+        path: path.to_path_buf(),
+        problem: problem.to_owned(),
+    }
 }

@@ -1,10 +1,11 @@
 //! FastEmbedder against the real all-MiniLM-L6-v2 int8 model and ONNX Runtime from the models
 //! folder (`scripts/fetch-models`).
+#![allow(clippy::unwrap_used)] // Tests may unwrap.
 
 use std::path::Path;
 use std::time::Instant;
 
-use lm_core::engines::{EngineError, Embedder};
+use lm_core::engines::{Embedder, EngineError};
 use lm_embed::{DIMENSIONS, FastEmbedder, FastEmbedderOptions, MODEL_ID};
 
 fn options() -> FastEmbedderOptions {
@@ -49,6 +50,7 @@ fn related_sentences_are_closer_than_unrelated_ones() {
     for (anchor, related, unrelated) in triples {
         let v = embedder.embed(&[anchor, related, unrelated]).unwrap();
         let (near, far) = (cosine(&v[0], &v[1]), cosine(&v[0], &v[2]));
+        eprintln!("{anchor:?}: related {near:.3}, unrelated {far:.3}");
         assert!(
             near > far + 0.1,
             "{anchor:?}: related {near:.3} should clearly beat unrelated {far:.3}"
@@ -60,7 +62,11 @@ fn related_sentences_are_closer_than_unrelated_ones() {
 fn vectors_are_unit_length_with_384_dimensions() {
     let embedder = embedder();
     assert_eq!(embedder.dimensions(), DIMENSIONS);
-    let texts = ["A short one.", "", "A considerably longer sentence about cell biology, ribosomes and proteins."];
+    let texts = [
+        "A short one.",
+        "",
+        "A considerably longer sentence about cell biology, ribosomes and proteins.",
+    ];
     let vectors = embedder.embed(&texts).unwrap();
     assert_eq!(vectors.len(), texts.len());
     for (text, v) in texts.iter().zip(&vectors) {
@@ -82,11 +88,23 @@ fn matches_python_onnxruntime_reference_vectors() {
     // One padded batch here against one-at-a-time in Python: also checks masking of the padding.
     let vectors = embedder().embed(&texts).unwrap();
     for (item, got) in items.iter().zip(&vectors) {
-        let want: Vec<f32> =
-            item["vector"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect();
+        let want: Vec<f32> = item["vector"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap() as f32)
+            .collect();
         assert_eq!(want.len(), got.len());
-        let worst = want.iter().zip(got).map(|(w, g)| (w - g).abs()).fold(0.0_f32, f32::max);
-        assert!(worst <= 1e-4, "{:?}: largest difference {worst:e} exceeds 1e-4", item["text"]);
+        let worst = want
+            .iter()
+            .zip(got)
+            .map(|(w, g)| (w - g).abs())
+            .fold(0.0_f32, f32::max);
+        assert!(
+            worst <= 1e-4,
+            "{:?}: largest difference {worst:e} exceeds 1e-4",
+            item["text"]
+        );
     }
 }
 
@@ -136,9 +154,15 @@ fn copy_model_dir(to: &Path, skip: &str) {
 fn a_missing_model_folder_is_named_in_the_error() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("no-such-model");
-    let options = FastEmbedderOptions { model_dir: missing.clone(), ..options() };
+    let options = FastEmbedderOptions {
+        model_dir: missing.clone(),
+        ..options()
+    };
     let error = FastEmbedder::new(&options).err().unwrap();
-    assert!(error.to_string().contains("scripts/fetch-models"), "{error}");
+    assert!(
+        error.to_string().contains("scripts/fetch-models"),
+        "{error}"
+    );
     assert_eq!(bad_model_path(error), missing);
 }
 
@@ -146,7 +170,10 @@ fn a_missing_model_folder_is_named_in_the_error() {
 fn a_missing_tokenizer_file_is_named_in_the_error() {
     let dir = tempfile::tempdir().unwrap();
     copy_model_dir(dir.path(), "tokenizer.json");
-    let options = FastEmbedderOptions { model_dir: dir.path().to_path_buf(), ..options() };
+    let options = FastEmbedderOptions {
+        model_dir: dir.path().to_path_buf(),
+        ..options()
+    };
     let error = FastEmbedder::new(&options).err().unwrap();
     assert_eq!(bad_model_path(error), dir.path().join("tokenizer.json"));
 }
@@ -155,8 +182,15 @@ fn a_missing_tokenizer_file_is_named_in_the_error() {
 fn a_corrupt_onnx_file_is_rejected_as_a_bad_model() {
     let dir = tempfile::tempdir().unwrap();
     copy_model_dir(dir.path(), "model.onnx");
-    std::fs::write(dir.path().join("model.onnx"), "this is a text file, not an ONNX graph\n").unwrap();
-    let options = FastEmbedderOptions { model_dir: dir.path().to_path_buf(), ..options() };
+    std::fs::write(
+        dir.path().join("model.onnx"),
+        "this is a text file, not an ONNX graph\n",
+    )
+    .unwrap();
+    let options = FastEmbedderOptions {
+        model_dir: dir.path().to_path_buf(),
+        ..options()
+    };
     let error = FastEmbedder::new(&options).err().unwrap();
     assert_eq!(bad_model_path(error), dir.path().join("model.onnx"));
 }

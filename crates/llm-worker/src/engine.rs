@@ -57,8 +57,8 @@ impl Engine {
     pub fn load(config: &EngineConfig) -> Result<Self, WorkerError> {
         let path = &config.model;
         check_gguf(path)?;
-        let backend = LlamaBackend::init()
-            .map_err(|e| internal(format!("cannot start llama.cpp: {e}")))?;
+        let backend =
+            LlamaBackend::init().map_err(|e| internal(format!("cannot start llama.cpp: {e}")))?;
         logs::install();
         let model = LlamaModel::load_from_file(&backend, path, &LlamaModelParams::default())
             .map_err(|e| {
@@ -71,9 +71,14 @@ impl Engine {
         // Prove the template renders now rather than on the first request.
         let probe = [LlamaChatMessage::new("user".into(), "Hello".into())
             .map_err(|e| internal(e.to_string()))?];
-        model.apply_chat_template(&template, &probe, true).map_err(|e| {
-            bad_model(path, format!("chat template {template_name:?} does not render: {e}"))
-        })?;
+        model
+            .apply_chat_template(&template, &probe, true)
+            .map_err(|e| {
+                bad_model(
+                    path,
+                    format!("chat template {template_name:?} does not render: {e}"),
+                )
+            })?;
 
         let n_ctx_train = model.n_ctx_train();
         let n_ctx = match n_ctx_train {
@@ -89,7 +94,12 @@ impl Engine {
             threads: config.threads.max(1),
             description: describe(&model),
         };
-        let engine = Self { model, backend, template, info };
+        let engine = Self {
+            model,
+            backend,
+            template,
+            info,
+        };
         // Allocating the context once up front turns "not enough memory" into a load failure.
         engine.new_context(engine.info.threads)?;
         Ok(engine)
@@ -102,7 +112,10 @@ impl Engine {
 
     /// Tokens in `text`, without the special tokens a prompt would get.
     pub fn count_tokens(&self, text: &str) -> usize {
-        self.model.vocab().tokenize(text.as_bytes(), false, false).len()
+        self.model
+            .vocab()
+            .tokenize(text.as_bytes(), false, false)
+            .len()
     }
 
     /// Generates the assistant's reply to `messages`, passing each piece of text to `on_text` as
@@ -142,7 +155,8 @@ impl Engine {
                     .add(*token, position(index), &[0], index == last_index)
                     .map_err(|e| internal(e.to_string()))?;
             }
-            ctx.decode(&mut batch).map_err(|e| internal(format!("prompt decoding failed: {e}")))?;
+            ctx.decode(&mut batch)
+                .map_err(|e| internal(format!("prompt decoding failed: {e}")))?;
         }
         let prompt_seconds = prompt_started.elapsed().as_secs_f64();
 
@@ -162,19 +176,29 @@ impl Engine {
                 break Finish::Stop;
             }
             completion_tokens += 1;
-            if !emit(utf8.push(&vocab.token_to_piece(token, false, None)), &mut text) {
-                return Err(internal("generation stopped: the host stopped reading".into()));
+            if !emit(
+                utf8.push(&vocab.token_to_piece(token, false, None)),
+                &mut text,
+            ) {
+                return Err(internal(
+                    "generation stopped: the host stopped reading".into(),
+                ));
             }
             if completion_tokens >= options.max_tokens {
                 break Finish::Length;
             }
             batch.clear();
             let pos = prompt_tokens.len() + completion_tokens as usize - 1;
-            batch.add(token, position(pos), &[0], true).map_err(|e| internal(e.to_string()))?;
-            ctx.decode(&mut batch).map_err(|e| internal(format!("decoding failed: {e}")))?;
+            batch
+                .add(token, position(pos), &[0], true)
+                .map_err(|e| internal(e.to_string()))?;
+            ctx.decode(&mut batch)
+                .map_err(|e| internal(format!("decoding failed: {e}")))?;
         };
         if !emit(utf8.finish(), &mut text) {
-            return Err(internal("generation stopped: the host stopped reading".into()));
+            return Err(internal(
+                "generation stopped: the host stopped reading".into(),
+            ));
         }
         let generation_seconds = generation_started.elapsed().as_secs_f64();
 
@@ -215,8 +239,10 @@ impl Engine {
     fn sampler(&self, options: &ChatOptions) -> Result<LlamaSampler, WorkerError> {
         let mut chain = Vec::new();
         if let Some(schema) = &options.json_schema {
-            let grammar = llama_cpp_2::json_schema_to_grammar(&schema.to_string())
-                .map_err(|e| bad_request(format!("the JSON schema cannot become a grammar: {e}")))?;
+            let grammar =
+                llama_cpp_2::json_schema_to_grammar(&schema.to_string()).map_err(|e| {
+                    bad_request(format!("the JSON schema cannot become a grammar: {e}"))
+                })?;
             chain.push(
                 LlamaSampler::grammar(&self.model, &grammar, "root")
                     .map_err(|e| bad_request(format!("the grammar was rejected: {e}")))?,
@@ -245,7 +271,10 @@ impl Engine {
             .with_n_threads_batch(threads);
         self.model.new_context(&self.backend, params).map_err(|e| {
             let reason = logs::take_errors().unwrap_or_else(|| e.to_string());
-            internal(format!("cannot create a {}-token context: {reason}", self.info.n_ctx))
+            internal(format!(
+                "cannot create a {}-token context: {reason}",
+                self.info.n_ctx
+            ))
         })
     }
 }
@@ -253,7 +282,8 @@ impl Engine {
 /// Rejects files llama.cpp would choke on before it sees them: missing, empty, not GGUF, or an
 /// unknown GGUF version. Truncation past the header is caught by llama.cpp's own loader.
 fn check_gguf(path: &Path) -> Result<(), WorkerError> {
-    let metadata = std::fs::metadata(path).map_err(|e| bad_model(path, format!("cannot read it: {e}")))?;
+    let metadata =
+        std::fs::metadata(path).map_err(|e| bad_model(path, format!("cannot read it: {e}")))?;
     if !metadata.is_file() {
         return Err(bad_model(path, "not a file".into()));
     }
@@ -262,21 +292,34 @@ fn check_gguf(path: &Path) -> Result<(), WorkerError> {
     }
     let mut header = [0u8; 8];
     let mut file = File::open(path).map_err(|e| bad_model(path, format!("cannot open it: {e}")))?;
-    file.read_exact(&mut header)
-        .map_err(|_| bad_model(path, format!("only {} bytes: too short for a GGUF file", metadata.len())))?;
+    file.read_exact(&mut header).map_err(|_| {
+        bad_model(
+            path,
+            format!("only {} bytes: too short for a GGUF file", metadata.len()),
+        )
+    })?;
     if &header[..4] != b"GGUF" {
-        return Err(bad_model(path, "not a GGUF model file (no GGUF signature)".into()));
+        return Err(bad_model(
+            path,
+            "not a GGUF model file (no GGUF signature)".into(),
+        ));
     }
     let version = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
     if !(2..=3).contains(&version) {
-        return Err(bad_model(path, format!("unsupported GGUF version {version}")));
+        return Err(bad_model(
+            path,
+            format!("unsupported GGUF version {version}"),
+        ));
     }
     Ok(())
 }
 
 /// The template to use and its name: an explicit choice, else the model's own, else a family
 /// guessed from the architecture (Gemma GGUFs often ship without one).
-fn pick_template(model: &LlamaModel, requested: Option<&str>) -> Result<(LlamaChatTemplate, String), String> {
+fn pick_template(
+    model: &LlamaModel,
+    requested: Option<&str>,
+) -> Result<(LlamaChatTemplate, String), String> {
     let by_name = |name: &str| {
         LlamaChatTemplate::new(name)
             .map(|t| (t, name.to_owned()))
@@ -288,14 +331,26 @@ fn pick_template(model: &LlamaModel, requested: Option<&str>) -> Result<(LlamaCh
     if let Ok(template) = model.chat_template(None) {
         return Ok((template, "embedded".into()));
     }
-    let architecture = model.meta_val_str("general.architecture").unwrap_or_default();
-    by_name(if architecture.starts_with("gemma") { "gemma" } else { "chatml" })
+    let architecture = model
+        .meta_val_str("general.architecture")
+        .unwrap_or_default();
+    by_name(if architecture.starts_with("gemma") {
+        "gemma"
+    } else {
+        "chatml"
+    })
 }
 
 fn describe(model: &LlamaModel) -> String {
     let name = model.meta_val_str("general.name").unwrap_or_default();
-    let architecture = model.meta_val_str("general.architecture").unwrap_or_default();
-    format!("{name} ({architecture}, {} parameters, {} bytes)", model.n_params(), model.size())
+    let architecture = model
+        .meta_val_str("general.architecture")
+        .unwrap_or_default();
+    format!(
+        "{name} ({architecture}, {} parameters, {} bytes)",
+        model.n_params(),
+        model.size()
+    )
 }
 
 fn position(index: usize) -> i32 {
@@ -304,15 +359,24 @@ fn position(index: usize) -> i32 {
 }
 
 fn per_second(tokens: usize, seconds: f64) -> f64 {
-    if seconds > 0.0 { tokens as f64 / seconds } else { 0.0 }
+    if seconds > 0.0 {
+        tokens as f64 / seconds
+    } else {
+        0.0
+    }
 }
 
 fn bad_model(path: &Path, message: String) -> WorkerError {
-    WorkerError::BadModel { path: path.to_path_buf(), message }
+    WorkerError::BadModel {
+        path: path.to_path_buf(),
+        message,
+    }
 }
 
 fn bad_request(message: impl Into<String>) -> WorkerError {
-    WorkerError::BadRequest { message: message.into() }
+    WorkerError::BadRequest {
+        message: message.into(),
+    }
 }
 
 fn internal(message: String) -> WorkerError {

@@ -21,7 +21,9 @@ pub fn install() {
 
 /// The error lines logged since the last call, joined, or `None` if there were none.
 pub fn take_errors() -> Option<String> {
-    let mut errors = ERRORS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut errors = ERRORS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let joined = errors.join("; ");
     errors.clear();
     (!joined.is_empty()).then_some(joined)
@@ -50,7 +52,9 @@ impl Subscriber for StderrErrors {
         let level = *event.metadata().level();
         eprintln!("llama.cpp {level}: {text}");
         if level == Level::ERROR && !text.is_empty() {
-            let mut errors = ERRORS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut errors = ERRORS
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             if errors.len() == KEPT_ERRORS {
                 errors.remove(0);
             }

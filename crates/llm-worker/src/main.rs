@@ -6,18 +6,18 @@
 //! `lm_worker_protocol::llm`) and exits when stdin closes. If the model cannot be loaded it writes
 //! a `fatal` line naming the file and exits with status 2.
 
+mod cpu;
 mod engine;
 mod logs;
 mod utf8;
 
-use std::io::{self, BufReader};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use lm_worker_protocol::codec::{CodecError, DEFAULT_MAX_LINE, LineReader, LineWriter};
 use lm_worker_protocol::llm::{Llm, LlmRequest, LlmResult, LlmStream};
-use lm_worker_protocol::{Ready, RequestEnvelope, WorkerError, WorkerMessage};
+use lm_worker_protocol::serve::{Emitter, report_fatal, serve};
+use lm_worker_protocol::{Ready, WorkerError};
 
 use crate::engine::{DEFAULT_CTX, Engine, EngineConfig};
 
@@ -40,11 +40,17 @@ struct Args {
     chat_template: Option<String>,
 }
 
-type Message = WorkerMessage<Llm>;
-
 fn main() -> ExitCode {
     let args = Args::parse();
-    let mut out = LineWriter::new(io::stdout().lock());
+    let missing = cpu::missing_features();
+    if !missing.is_empty() {
+        let message = format!(
+            "this computer's CPU lacks {} instructions, which this build of the language model \
+             engine needs",
+            missing.join(", ")
+        );
+        return fail_startup(WorkerError::UnsupportedCpu { missing, message });
+    }
     let config = EngineConfig {
         model: args.model,
         ctx: args.ctx,
@@ -53,62 +59,41 @@ fn main() -> ExitCode {
     };
     let engine = match Engine::load(&config) {
         Ok(engine) => engine,
+        Err(error) => return fail_startup(error),
+    };
+    let ready = Ready::<Llm>::new(env!("CARGO_PKG_VERSION"), engine.info().clone());
+    match serve(ready, |request, emitter| answer(&engine, request, emitter)) {
+        Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("lm-llm-worker: {error}");
-            let _ = out.send(&Message::Fatal { error });
-            return ExitCode::from(2);
-        }
-    };
-    if out.send(&Message::Ready(Ready::new(env!("CARGO_PKG_VERSION"), engine.info().clone()))).is_err() {
-        return ExitCode::FAILURE;
-    }
-
-    let mut input = LineReader::new(BufReader::new(io::stdin().lock()), DEFAULT_MAX_LINE);
-    loop {
-        let envelope = match input.read::<RequestEnvelope<Llm>>() {
-            Ok(Some(envelope)) => envelope,
-            Ok(None) => return ExitCode::SUCCESS,
-            Err(CodecError::Io(e)) => {
-                eprintln!("lm-llm-worker: reading requests failed: {e}");
-                return ExitCode::FAILURE;
-            }
-            Err(e) => {
-                // No id can be trusted from an unreadable line; id 0 is never a real request.
-                let error = WorkerError::BadRequest { message: e.to_string() };
-                if out.send(&Message::Error { id: 0, error }).is_err() {
-                    return ExitCode::FAILURE;
-                }
-                continue;
-            }
-        };
-        if let Err(e) = answer(&engine, envelope, &mut out) {
-            // The host stopped reading: nobody is left to answer.
-            eprintln!("lm-llm-worker: writing to the host failed: {e}");
-            return ExitCode::FAILURE;
+            ExitCode::FAILURE
         }
     }
 }
 
-/// Runs one request and writes its events; fails only when stdout fails.
-fn answer(engine: &Engine, envelope: RequestEnvelope<Llm>, out: &mut LineWriter<impl io::Write>) -> io::Result<()> {
-    let id = envelope.id;
-    let outcome = match envelope.request {
-        LlmRequest::CountTokens { text } => Ok(LlmResult::TokenCount { count: engine.count_tokens(&text) }),
-        LlmRequest::Chat { messages, options } => {
-            let mut write_failure = None;
-            let outcome = engine.chat(&messages, &options, &mut |text| {
-                let token = Message::Stream { id, data: LlmStream::Token { text: text.to_owned() } };
-                write_failure = out.send(&token).err();
-                write_failure.is_none()
+/// Runs one request, streaming generated text as it comes.
+fn answer(
+    engine: &Engine,
+    request: LlmRequest,
+    emitter: &Emitter<Llm>,
+) -> Result<LlmResult, WorkerError> {
+    match request {
+        LlmRequest::CountTokens { text } => Ok(LlmResult::TokenCount {
+            count: engine.count_tokens(&text),
+        }),
+        LlmRequest::Chat { messages, options } => engine.chat(&messages, &options, &mut |text| {
+            emitter.stream(LlmStream::Token {
+                text: text.to_owned(),
             });
-            if let Some(e) = write_failure {
-                return Err(e);
-            }
-            outcome
-        }
-    };
-    match outcome {
-        Ok(data) => out.send(&Message::Result { id, data }),
-        Err(error) => out.send(&Message::Error { id, error }),
+            !emitter.host_gone()
+        }),
     }
+}
+
+fn fail_startup(error: WorkerError) -> ExitCode {
+    eprintln!("lm-llm-worker: {error}");
+    if let Err(write_error) = report_fatal::<Llm>(error) {
+        eprintln!("lm-llm-worker: cannot report to the host: {write_error}");
+    }
+    ExitCode::from(2)
 }

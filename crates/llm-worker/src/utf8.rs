@@ -60,7 +60,10 @@ mod tests {
         for split in 0..=bytes.len() {
             let mut stream = Utf8Stream::default();
             let mut out = stream.push(&bytes[..split]);
-            assert!(out.chars().all(|c| c != char::REPLACEMENT_CHARACTER), "split {split}");
+            assert!(
+                out.chars().all(|c| c != char::REPLACEMENT_CHARACTER),
+                "split {split}"
+            );
             out += &stream.push(&bytes[split..]);
             out += &stream.finish();
             assert_eq!(out, text, "split {split}");

@@ -1,11 +1,12 @@
 //! The real `lm-llm-worker` binary with the real SmolLM2-135M model, driven through
 //! `lm_core::workers::llm::WorkerLlm` exactly as the app drives it.
+#![allow(clippy::unwrap_used)] // Tests may unwrap.
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use lm_core::engines::{ChatMessage, ChatRole, EngineError, FinishReason, GenerateOptions, Llm};
-use lm_core::workers::llm::{LlmSettings, WorkerLlm};
+use lm_core::workers::llm::{DEFAULT_LLM_THREADS, WorkerLlm};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -15,8 +16,11 @@ fn smollm2() -> PathBuf {
     lm_testkit::require_model("smollm2-135m", "SmolLM2-135M-Instruct.Q4_1.gguf")
 }
 
+/// A worker for `model` using the binary cargo just built for these tests.
 fn worker(model: &Path, context_size: u32) -> WorkerLlm {
-    WorkerLlm::new(PathBuf::from(WORKER), LlmSettings::new(model.to_path_buf(), context_size))
+    let mut spec = WorkerLlm::default_spec(model.to_path_buf(), context_size, DEFAULT_LLM_THREADS);
+    spec.binary = PathBuf::from(WORKER);
+    WorkerLlm::with_spec(spec)
 }
 
 /// One worker shared by the tests that need the default context, so they queue on one model
@@ -27,22 +31,36 @@ fn shared() -> &'static WorkerLlm {
 }
 
 fn user(text: &str) -> Vec<ChatMessage> {
-    vec![ChatMessage { role: ChatRole::User, content: text.to_owned() }]
+    vec![ChatMessage {
+        role: ChatRole::User,
+        content: text.to_owned(),
+    }]
 }
 
 fn greedy(max_tokens: u32) -> GenerateOptions {
-    GenerateOptions { max_tokens, temperature: 0.0, seed: 1, json_schema: None, threads: None }
+    GenerateOptions {
+        max_tokens,
+        temperature: 0.0,
+        seed: 1,
+        json_schema: None,
+        threads: None,
+    }
 }
 
 #[test]
 fn chat_streams_tokens_that_add_up_to_the_reply() {
     let mut pieces = Vec::new();
     let generation = shared()
-        .chat(&user("What is photosynthesis? Answer in two sentences."), &greedy(64), &mut |piece| {
-            pieces.push(piece.to_owned())
-        })
+        .chat(
+            &user("What is photosynthesis? Answer in two sentences."),
+            &greedy(64),
+            &mut |piece| pieces.push(piece.to_owned()),
+        )
         .unwrap();
-    assert!(pieces.len() > 1, "expected several streamed pieces, got {pieces:?}");
+    assert!(
+        pieces.len() > 1,
+        "expected several streamed pieces, got {pieces:?}"
+    );
     assert_eq!(pieces.concat(), generation.text);
     assert!(!generation.text.trim().is_empty());
     assert!(generation.prompt_tokens > 5, "{generation:?}");
@@ -59,8 +77,13 @@ fn chat_streams_tokens_that_add_up_to_the_reply() {
 
 #[test]
 fn reaching_max_tokens_is_reported_as_length() {
-    let generation =
-        shared().chat(&user("Write a long story about a dragon."), &greedy(5), &mut |_| {}).unwrap();
+    let generation = shared()
+        .chat(
+            &user("Write a long story about a dragon."),
+            &greedy(5),
+            &mut |_| {},
+        )
+        .unwrap();
     assert_eq!(generation.finish_reason, FinishReason::Length);
     assert_eq!(generation.completion_tokens, 5);
 }
@@ -108,7 +131,9 @@ fn grammar_constrained_quiz_question_parses_and_respects_the_schema() {
         },
         ChatMessage {
             role: ChatRole::User,
-            content: format!("Write one quiz question with four choices about this passage:\n\n{PASSAGE}"),
+            content: format!(
+                "Write one quiz question with four choices about this passage:\n\n{PASSAGE}"
+            ),
         },
     ];
     for seed in [1, 2, 3] {
@@ -120,15 +145,34 @@ fn grammar_constrained_quiz_question_parses_and_respects_the_schema() {
             threads: None,
         };
         let generation = shared().chat(&messages, &options, &mut |_| {}).unwrap();
-        assert_eq!(generation.finish_reason, FinishReason::Stop, "seed {seed}: {generation:?}");
-        let quiz: QuizQuestion = serde_json::from_str(&generation.text)
-            .unwrap_or_else(|e| panic!("seed {seed}: not a QuizQuestion ({e}): {}", generation.text));
-        assert!((10..=160).contains(&quiz.question.chars().count()), "seed {seed}: {quiz:?}");
+        assert_eq!(
+            generation.finish_reason,
+            FinishReason::Stop,
+            "seed {seed}: {generation:?}"
+        );
+        let quiz: QuizQuestion = serde_json::from_str(&generation.text).unwrap_or_else(|e| {
+            panic!("seed {seed}: not a QuizQuestion ({e}): {}", generation.text)
+        });
+        assert!(
+            (10..=160).contains(&quiz.question.chars().count()),
+            "seed {seed}: {quiz:?}"
+        );
         assert_eq!(quiz.choices.len(), 4, "seed {seed}: {quiz:?}");
-        assert!(quiz.choices.iter().all(|c| (1..=60).contains(&c.chars().count())), "{quiz:?}");
+        assert!(
+            quiz.choices
+                .iter()
+                .all(|c| (1..=60).contains(&c.chars().count())),
+            "{quiz:?}"
+        );
         assert!(quiz.answer_index <= 3, "seed {seed}: {quiz:?}");
-        assert!((1..=200).contains(&quiz.explanation.chars().count()), "seed {seed}: {quiz:?}");
-        println!("seed {seed}: {quiz:?} ({:.1} tok/s)", generation.tokens_per_second);
+        assert!(
+            (1..=200).contains(&quiz.explanation.chars().count()),
+            "seed {seed}: {quiz:?}"
+        );
+        println!(
+            "seed {seed}: {quiz:?} ({:.1} tok/s)",
+            generation.tokens_per_second
+        );
     }
 }
 
@@ -141,7 +185,9 @@ fn json_cut_off_by_max_tokens_is_an_error_not_a_result() {
         json_schema: Some(quiz_schema()),
         threads: None,
     };
-    let error = shared().chat(&user(PASSAGE), &options, &mut |_| {}).unwrap_err();
+    let error = shared()
+        .chat(&user(PASSAGE), &options, &mut |_| {})
+        .unwrap_err();
     assert!(error.to_string().contains("max_tokens"), "{error}");
 }
 
@@ -151,11 +197,19 @@ fn prompt_larger_than_the_context_is_a_context_overflow() {
     assert_eq!(small.context_size().unwrap(), 256);
     let long_text = "The quick brown fox jumps over the lazy dog. ".repeat(40);
     let prompt_tokens = small.count_tokens(&long_text).unwrap();
-    assert!(prompt_tokens > 256, "test text has only {prompt_tokens} tokens");
-    match small.chat(&user(&long_text), &greedy(32), &mut |_| panic!("nothing may be generated")) {
+    assert!(
+        prompt_tokens > 256,
+        "test text has only {prompt_tokens} tokens"
+    );
+    match small.chat(&user(&long_text), &greedy(32), &mut |_| {
+        panic!("nothing may be generated")
+    }) {
         Err(EngineError::ContextOverflow { needed, limit }) => {
             assert_eq!(limit, 256);
-            assert!(needed >= prompt_tokens + 32, "needed {needed}, text alone {prompt_tokens}");
+            assert!(
+                needed >= prompt_tokens + 32,
+                "needed {needed}, text alone {prompt_tokens}"
+            );
         }
         other => panic!("expected ContextOverflow, got {other:?}"),
     }
@@ -177,9 +231,18 @@ fn count_tokens_matches_the_prompt_tokens_of_a_chat() {
     let long = "Plants make sugar from light, water and carbon dioxide in their chloroplasts.";
     let short_count = llm.count_tokens(short).unwrap();
     let long_count = llm.count_tokens(long).unwrap();
-    assert!(short_count >= 5 && long_count > short_count, "{short_count} / {long_count}");
-    let short_prompt = llm.chat(&user(short), &greedy(1), &mut |_| {}).unwrap().prompt_tokens as usize;
-    let long_prompt = llm.chat(&user(long), &greedy(1), &mut |_| {}).unwrap().prompt_tokens as usize;
+    assert!(
+        short_count >= 5 && long_count > short_count,
+        "{short_count} / {long_count}"
+    );
+    let short_prompt = llm
+        .chat(&user(short), &greedy(1), &mut |_| {})
+        .unwrap()
+        .prompt_tokens as usize;
+    let long_prompt = llm
+        .chat(&user(long), &greedy(1), &mut |_| {})
+        .unwrap()
+        .prompt_tokens as usize;
     // The chat template adds the same few tokens around any user message.
     let overhead = short_prompt - short_count;
     assert!((1..=40).contains(&overhead), "template overhead {overhead}");
@@ -194,13 +257,17 @@ fn bad_model_files_are_clear_errors_and_the_caller_survives() {
     let empty = dir.path().join("empty.gguf");
     std::fs::write(&empty, b"").unwrap();
     let text = dir.path().join("notes.gguf");
-    std::fs::write(&text, "These are my lecture notes, not a model.\n".repeat(100)).unwrap();
+    std::fs::write(
+        &text,
+        "These are my lecture notes, not a model.\n".repeat(100),
+    )
+    .unwrap();
     let truncated = dir.path().join("truncated.gguf");
     let real = std::fs::read(smollm2()).unwrap();
     std::fs::write(&truncated, &real[..1024 * 1024]).unwrap();
 
     for (file, expected) in [
-        (&missing, "cannot read"),
+        (&missing, "not found"),
         (&empty, "empty"),
         (&text, "not a GGUF"),
         (&truncated, "cannot load"),
@@ -218,6 +285,37 @@ fn bad_model_files_are_clear_errors_and_the_caller_survives() {
         assert!(message.contains(&file.display().to_string()), "{message}");
         println!("{message}");
         // Asking again gives the same clear answer, not a crash report.
-        assert!(matches!(llm.count_tokens("Hi"), Err(EngineError::BadModel { .. })));
+        assert!(matches!(
+            llm.count_tokens("Hi"),
+            Err(EngineError::BadModel { .. })
+        ));
     }
+}
+
+#[test]
+fn a_worker_killed_mid_reply_is_a_crash_report_and_the_next_request_restarts_it() {
+    let llm = worker(&smollm2(), 512);
+    llm.supervisor().ensure_started().unwrap();
+    let first_pid = llm.supervisor().pid().unwrap();
+    let mut killed = false;
+    let result = llm.chat(&user("Tell me about the moon."), &greedy(200), &mut |_| {
+        if !killed {
+            killed = true;
+            let status = std::process::Command::new("kill")
+                .args(["-9", &first_pid.to_string()])
+                .status()
+                .unwrap();
+            assert!(status.success());
+        }
+    });
+    match result {
+        Err(EngineError::WorkerCrashed { worker, reason, .. }) => {
+            assert_eq!(worker, "llm");
+            assert!(reason.contains("SIGKILL"), "{reason}");
+        }
+        other => panic!("expected WorkerCrashed, got {other:?}"),
+    }
+    let generation = llm.chat(&user("Hi"), &greedy(4), &mut |_| {}).unwrap();
+    assert!(generation.completion_tokens >= 1);
+    assert_ne!(llm.supervisor().pid(), Some(first_pid));
 }

@@ -30,12 +30,17 @@ pub fn speak_to_wav(text: &str, out: &Path) {
         .arg(&raw)
         .arg("-f")
         .arg(&text_file));
-    run(Command::new("sox").arg(&raw).args(["-r", "16000", "-c", "1", "-b", "16"]).arg(out));
+    run(Command::new("sox")
+        .arg(&raw)
+        .args(["-r", "16000", "-c", "1", "-b", "16"])
+        .arg(out));
 }
 
 /// Runs a fixture tool and panics with its stderr if it fails.
 fn run(command: &mut Command) {
-    let output = command.output().unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
     assert!(
         output.status.success(),
         "{command:?} failed: {}",
@@ -105,7 +110,10 @@ mod tests {
         let wav = dir.path().join("hello.wav");
         speak_to_wav("Hello students, welcome to the first lecture.", &wav);
         let spec = hound::WavReader::open(&wav).unwrap().spec();
-        assert_eq!((spec.sample_rate, spec.channels, spec.bits_per_sample), (16000, 1, 16));
+        assert_eq!(
+            (spec.sample_rate, spec.channels, spec.bits_per_sample),
+            (16000, 1, 16)
+        );
         let ms = wav_duration_ms(&wav);
         assert!((1000..10000).contains(&ms), "unexpected duration {ms} ms");
     }

@@ -37,12 +37,22 @@ pub fn locate(explicit: Option<&Path>) -> Result<PathBuf, EngineError> {
         return if is_data_parent(parent) {
             Ok(parent.to_path_buf())
         } else {
-            Err(missing(parent, "has no espeak-ng-data folder with a phontab file"))
+            Err(missing(
+                parent,
+                "has no espeak-ng-data folder with a phontab file",
+            ))
         };
     }
-    let from_env = std::env::var_os(ENV_VAR).map(PathBuf::from).filter(|p| is_data_parent(p));
+    let from_env = std::env::var_os(ENV_VAR)
+        .map(PathBuf::from)
+        .filter(|p| is_data_parent(p));
     from_env
-        .or_else(|| SYSTEM_PARENTS.iter().map(PathBuf::from).find(|p| is_data_parent(p)))
+        .or_else(|| {
+            SYSTEM_PARENTS
+                .iter()
+                .map(PathBuf::from)
+                .find(|p| is_data_parent(p))
+        })
         .ok_or_else(|| {
             missing(
                 Path::new(DATA_DIR_NAME),
@@ -67,7 +77,10 @@ pub(crate) fn use_parent(explicit: Option<&Path>) -> Result<(), EngineError> {
         return match explicit {
             Some(asked) if asked != current => Err(missing(
                 asked,
-                &format!("espeak-ng already uses the data in {} in this process", current.display()),
+                &format!(
+                    "espeak-ng already uses the data in {} in this process",
+                    current.display()
+                ),
             )),
             _ => Ok(()),
         };
@@ -90,10 +103,14 @@ fn set_env_var(parent: &Path) {
 }
 
 fn missing(path: &Path, problem: &str) -> EngineError {
-    EngineError::BadModel { path: path.to_path_buf(), problem: problem.to_owned() }
+    EngineError::BadModel {
+        path: path.to_path_buf(),
+        problem: problem.to_owned(),
+    }
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // Tests may unwrap.
 mod tests {
     use super::*;
 

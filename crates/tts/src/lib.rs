@@ -97,8 +97,11 @@ impl PiperSynthesizer {
 
         let espeak_voice = config.espeak.voice.clone();
         let sample_rate = config.audio.sample_rate;
-        let synthesizer =
-            Self { piper: Mutex::new(Piper::from_session(session, config)), espeak_voice, sample_rate };
+        let synthesizer = Self {
+            piper: Mutex::new(Piper::from_session(session, config)),
+            espeak_voice,
+            sample_rate,
+        };
         synthesizer.synthesize_sentence("Ready.")?;
         Ok(synthesizer)
     }
@@ -133,7 +136,10 @@ impl Synthesizer for PiperSynthesizer {
     ) -> Result<SpeechAudio, EngineError> {
         let sentences = split_sentences(text);
         let pause = vec![0.0; (SENTENCE_PAUSE_SECONDS * self.sample_rate as f32) as usize];
-        let mut whole = SpeechAudio { samples: Vec::new(), sample_rate: self.sample_rate };
+        let mut whole = SpeechAudio {
+            samples: Vec::new(),
+            sample_rate: self.sample_rate,
+        };
         for (index, sentence) in sentences.iter().enumerate() {
             let mut samples = self.synthesize_sentence(sentence)?;
             if samples.is_empty() {
@@ -142,7 +148,10 @@ impl Synthesizer for PiperSynthesizer {
             if index + 1 < sentences.len() {
                 samples.extend_from_slice(&pause);
             }
-            let audio = SpeechAudio { samples, sample_rate: self.sample_rate };
+            let audio = SpeechAudio {
+                samples,
+                sample_rate: self.sample_rate,
+            };
             on_sentence(&audio);
             whole.samples.extend_from_slice(&audio.samples);
         }
@@ -180,5 +189,8 @@ fn build_session(model: &Path, threads: usize) -> Result<ort::session::Session, 
 }
 
 fn bad_model(path: &Path, problem: &str) -> EngineError {
-    EngineError::BadModel { path: path.to_path_buf(), problem: problem.to_owned() }
+    EngineError::BadModel {
+        path: path.to_path_buf(),
+        problem: problem.to_owned(),
+    }
 }

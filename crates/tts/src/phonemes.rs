@@ -5,7 +5,13 @@
 //! punctuation kept ("həlˈoʊ, wˈɜːld."), so each clause is phonemised on its own here and its
 //! punctuation put back.
 
+use std::sync::{Mutex, PoisonError};
+
 use lm_core::engines::EngineError;
+
+/// espeak-ng keeps its state in globals and is not thread-safe: one phonemisation at a time per
+/// process, whichever synthesizer asks.
+static ESPEAK: Mutex<()> = Mutex::new(());
 
 /// Characters that end a clause.
 const CLAUSE_PUNCTUATION: &[char] = &['.', ',', ';', ':', '!', '?'];
@@ -70,18 +76,26 @@ fn split_clauses(sentence: &str) -> Vec<(&str, Option<char>)> {
     clauses
 }
 
+/// espeak-ng's IPA phonemes for `text`, one call at a time.
+fn espeak_phonemes(text: &str, voice: &str) -> Result<String, EngineError> {
+    let _espeak = ESPEAK.lock().unwrap_or_else(PoisonError::into_inner);
+    espeak_rs::text_to_phonemes(text, voice, None)
+        .map(|sentences| sentences.join(" "))
+        .map_err(|e| EngineError::Other(format!("phonemisation failed: {e}")))
+}
+
 /// The phonemes of one sentence for a Piper voice whose espeak-ng voice is `voice`: each clause's
 /// phonemes followed by its punctuation and a space. Empty when the sentence has nothing to say.
 pub(crate) fn phonemize_sentence(sentence: &str, voice: &str) -> Result<String, EngineError> {
     let mut phonemes = String::new();
     for (clause, punctuation) in split_clauses(sentence) {
         if clause.chars().any(char::is_alphanumeric) {
-            let spoken = espeak_rs::text_to_phonemes(clause.trim(), voice, None)
-                .map_err(|e| EngineError::Other(format!("phonemisation failed: {e}")))?
-                .join(" ");
+            let spoken = espeak_phonemes(clause.trim(), voice)?;
             match punctuation {
                 // espeak-ng ends each clause with punctuation of its own guessing; use the text's.
-                Some(_) => phonemes.push_str(spoken.trim_end_matches(CLAUSE_PUNCTUATION).trim_end()),
+                Some(_) => {
+                    phonemes.push_str(spoken.trim_end_matches(CLAUSE_PUNCTUATION).trim_end())
+                }
                 None => phonemes.push_str(spoken.trim_end()),
             }
         }
@@ -98,6 +112,7 @@ pub(crate) fn phonemize_sentence(sentence: &str, voice: &str) -> Result<String, 
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // Tests may unwrap.
 mod tests {
     use super::*;
 
@@ -106,7 +121,13 @@ mod tests {
         let text = "Pi is 3.14, roughly. Really?! Yes...\nNew line without stop\n\n  Last one";
         assert_eq!(
             split_sentences(text),
-            ["Pi is 3.14, roughly.", "Really?!", "Yes...", "New line without stop", "Last one"]
+            [
+                "Pi is 3.14, roughly.",
+                "Really?!",
+                "Yes...",
+                "New line without stop",
+                "Last one"
+            ]
         );
     }
 
@@ -120,7 +141,26 @@ mod tests {
     fn clauses_keep_their_punctuation_but_numbers_stay_whole() {
         assert_eq!(
             split_clauses("First, 1,000 apples; then: pears!"),
-            [("First", Some(',')), (" 1,000 apples", Some(';')), (" then", Some(':')), (" pears", Some('!')), ("", None)]
+            [
+                ("First", Some(',')),
+                (" 1,000 apples", Some(';')),
+                (" then", Some(':')),
+                (" pears", Some('!')),
+                ("", None)
+            ]
         );
+    }
+
+    #[test]
+    fn each_clause_is_phonemised_with_its_own_punctuation() {
+        crate::espeak_data::use_parent(None).unwrap();
+        let phonemes = phonemize_sentence("Hello, world; it works?!", "en-us").unwrap();
+        eprintln!("{phonemes}");
+        assert_eq!(phonemes.matches(',').count(), 1, "{phonemes}");
+        assert!(
+            phonemes.contains(", ") && phonemes.contains("; ") && phonemes.ends_with("?!"),
+            "{phonemes}"
+        );
+        assert!(phonemes.contains("həlˈoʊ"), "{phonemes}");
     }
 }

@@ -170,6 +170,7 @@ pub struct LlamaModelInfo {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // Tests may unwrap.
 mod tests {
     use super::*;
     use crate::{RequestEnvelope, WorkerMessage};
@@ -181,7 +182,10 @@ mod tests {
         assert_eq!(
             request.request,
             LlmRequest::Chat {
-                messages: vec![Message { role: Role::User, content: "Hi".into() }],
+                messages: vec![Message {
+                    role: Role::User,
+                    content: "Hi".into()
+                }],
                 options: ChatOptions {
                     max_tokens: 64,
                     temperature: 0.0,
@@ -193,19 +197,39 @@ mod tests {
         );
         let line = r#"{"id":2,"request":{"type":"count_tokens","text":"Hello"}}"#;
         let request: RequestEnvelope<Llm> = serde_json::from_str(line).unwrap();
-        assert_eq!(request.request, LlmRequest::CountTokens { text: "Hello".into() });
+        assert_eq!(
+            request.request,
+            LlmRequest::CountTokens {
+                text: "Hello".into()
+            }
+        );
     }
 
     #[test]
     fn events_round_trip_with_the_documented_wire_shape() {
-        let token = WorkerMessage::<Llm>::Stream { id: 1, data: LlmStream::Token { text: "é".into() } };
+        let token = WorkerMessage::<Llm>::Stream {
+            id: 1,
+            data: LlmStream::Token { text: "é".into() },
+        };
         let line = serde_json::to_string(&token).unwrap();
-        assert_eq!(line, r#"{"event":"stream","id":1,"data":{"type":"token","text":"é"}}"#);
-        assert_eq!(serde_json::from_str::<WorkerMessage<Llm>>(&line).unwrap(), token);
+        assert_eq!(
+            line,
+            r#"{"event":"stream","id":1,"data":{"type":"token","text":"é"}}"#
+        );
+        assert_eq!(
+            serde_json::from_str::<WorkerMessage<Llm>>(&line).unwrap(),
+            token
+        );
 
-        let count = WorkerMessage::<Llm>::Result { id: 2, data: LlmResult::TokenCount { count: 1 } };
+        let count = WorkerMessage::<Llm>::Result {
+            id: 2,
+            data: LlmResult::TokenCount { count: 1 },
+        };
         let line = serde_json::to_string(&count).unwrap();
-        assert_eq!(line, r#"{"event":"result","id":2,"data":{"type":"token_count","count":1}}"#);
+        assert_eq!(
+            line,
+            r#"{"event":"result","id":2,"data":{"type":"token_count","count":1}}"#
+        );
 
         let generation = WorkerMessage::<Llm>::Result {
             id: 1,
@@ -219,6 +243,9 @@ mod tests {
             },
         };
         let line = serde_json::to_string(&generation).unwrap();
-        assert_eq!(serde_json::from_str::<WorkerMessage<Llm>>(&line).unwrap(), generation);
+        assert_eq!(
+            serde_json::from_str::<WorkerMessage<Llm>>(&line).unwrap(),
+            generation
+        );
     }
 }

@@ -42,16 +42,25 @@ pub fn run(args: AskArgs, stats: Stats) -> anyhow::Result<()> {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read JSON Schema {}", path.display()))?;
-            Some(serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", path.display()))?)
+            Some(
+                serde_json::from_str(&text)
+                    .with_context(|| format!("{} is not valid JSON", path.display()))?,
+            )
         }
         None => None,
     };
     let llm = WorkerLlm::new(args.model.resolve("smollm2-135m")?);
     let mut messages = Vec::new();
     if let Some(system) = args.system {
-        messages.push(ChatMessage { role: ChatRole::System, content: system });
+        messages.push(ChatMessage {
+            role: ChatRole::System,
+            content: system,
+        });
     }
-    messages.push(ChatMessage { role: ChatRole::User, content: args.question });
+    messages.push(ChatMessage {
+        role: ChatRole::User,
+        content: args.question,
+    });
     let options = GenerateOptions {
         max_tokens: args.max_tokens,
         temperature: args.temperature,
@@ -62,7 +71,9 @@ pub fn run(args: AskArgs, stats: Stats) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout().lock();
     let generation = llm.chat(&messages, &options, &mut |piece| {
         // A closed pipe (`| head`) must not abort generation midway with a panic.
-        let _ = stdout.write_all(piece.as_bytes()).and_then(|()| stdout.flush());
+        let _ = stdout
+            .write_all(piece.as_bytes())
+            .and_then(|()| stdout.flush());
     })?;
     writeln!(stdout)?;
     stats.report(

@@ -27,7 +27,12 @@ pub fn run(args: EmbedArgs, stats: Stats) -> anyhow::Result<()> {
     if let Some(file) = &args.file {
         let content = std::fs::read_to_string(file)
             .with_context(|| format!("cannot read {} as UTF-8 text", file.display()))?;
-        texts.extend(content.lines().filter(|l| !l.trim().is_empty()).map(str::to_owned));
+        texts.extend(
+            content
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(str::to_owned),
+        );
     }
     if texts.is_empty() {
         bail!("nothing to embed: give texts as arguments or --file FILE");

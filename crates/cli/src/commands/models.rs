@@ -23,11 +23,18 @@ pub fn run(action: ModelsAction) -> anyhow::Result<()> {
     println!("models folder: {}", store.root().display());
     match action {
         ModelsAction::List => {
-            for (entry, status) in
-                store.catalog().entries().iter().zip(store.status_all(CheckDepth::SizeOnly)?)
+            for (entry, status) in store
+                .catalog()
+                .entries()
+                .iter()
+                .zip(store.status_all(CheckDepth::SizeOnly)?)
             {
                 let size: u64 = entry.files.iter().map(|f| f.size).sum();
-                let state = if status.is_ok() { "installed" } else { "missing" };
+                let state = if status.is_ok() {
+                    "installed"
+                } else {
+                    "missing"
+                };
                 println!(
                     "{:<18} {:<10} {:>9}  {:<9}  {} ({})",
                     entry.id,
@@ -49,7 +56,9 @@ pub fn run(action: ModelsAction) -> anyhow::Result<()> {
                 println!("{:<18} {status}", status.id);
             }
             if failed > 0 {
-                bail!("{failed} model(s) missing or damaged: run scripts/fetch-models, or see models/README.md to install by hand");
+                bail!(
+                    "{failed} model(s) missing or damaged: run scripts/fetch-models, or see models/README.md to install by hand"
+                );
             }
         }
     }

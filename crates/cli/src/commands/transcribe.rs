@@ -27,7 +27,10 @@ pub struct TranscribeArgs {
 pub fn run(args: TranscribeArgs, stats: Stats) -> anyhow::Result<()> {
     let model = args.model.resolve("whisper-tiny.en")?;
     let transcriber = WorkerTranscriber::new(model);
-    let options = TranscribeOptions { language: args.language, threads: args.model.threads };
+    let options = TranscribeOptions {
+        language: args.language,
+        threads: args.model.threads,
+    };
     let json = args.json;
     let segments = transcriber.transcribe(&args.file, &options, &mut |segment| {
         if !json {
@@ -56,9 +59,20 @@ fn audio_duration_ms(path: &std::path::Path) -> Option<u64> {
 
 /// `[00:01:02.500 --> 00:01:05.000] text`
 fn timestamped_line(segment: &TranscriptSegment) -> String {
-    format!("[{} --> {}] {}", clock(segment.start_ms), clock(segment.end_ms), segment.text)
+    format!(
+        "[{} --> {}] {}",
+        clock(segment.start_ms),
+        clock(segment.end_ms),
+        segment.text
+    )
 }
 
 fn clock(ms: u64) -> String {
-    format!("{:02}:{:02}:{:02}.{:03}", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000)
+    format!(
+        "{:02}:{:02}:{:02}.{:03}",
+        ms / 3_600_000,
+        ms / 60_000 % 60,
+        ms / 1000 % 60,
+        ms % 1000
+    )
 }

@@ -353,11 +353,3 @@ fn sniff_format_rejects_empty_unknown_and_missing_files_naming_them() {
         "{err}"
     );
 }
-
-#[test]
-fn tmp_timing_real_store() {
-    let store = ModelStore::new(std::path::PathBuf::from("/root/.local/share/littlemonster/models"), ModelCatalog::bundled().unwrap());
-    let t = std::time::Instant::now();
-    let all = store.status_all(CheckDepth::Full).unwrap();
-    eprintln!("TIMING {:?} {}", t.elapsed(), all.iter().all(ModelStatus::is_ok));
-}

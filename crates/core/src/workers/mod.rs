@@ -39,11 +39,14 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use lm_worker_protocol::codec::{CodecError, DEFAULT_MAX_LINE, LineReader, LineWriter};
-use lm_worker_protocol::{PROTOCOL_VERSION, Protocol, Ready, RequestEnvelope, WorkerError, WorkerMessage};
+use lm_worker_protocol::{
+    PROTOCOL_VERSION, Protocol, Ready, RequestEnvelope, WorkerError, WorkerMessage,
+};
 
 use crate::engines::EngineError;
 use crate::models::{ModelError, ModelFormat, sniff_format};
 
+pub mod llm;
 pub mod stt;
 
 /// How many of the worker's last stderr lines are kept for crash reports.
@@ -117,10 +120,16 @@ impl<P: Protocol> Supervisor<P> {
     /// A supervisor that starts its worker on the first request.
     pub fn new(spec: WorkerSpec) -> Self {
         let running = Arc::new(Mutex::new(None));
+        let pid = Arc::new(AtomicU32::new(0));
         if let Some(idle) = spec.idle_timeout {
-            spawn_idle_reaper(Arc::downgrade(&running), idle);
+            spawn_idle_reaper(Arc::downgrade(&running), pid.clone(), idle);
         }
-        Self { spec, running, pid: Arc::new(AtomicU32::new(0)), next_id: AtomicU64::new(1) }
+        Self {
+            spec,
+            running,
+            pid,
+            next_id: AtomicU64::new(1),
+        }
     }
 
     /// How this supervisor starts its worker.
@@ -169,14 +178,23 @@ impl<P: Protocol> Supervisor<P> {
         let mut running = self.lock();
         let process = self.live_process(&mut running)?;
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let reply = match process.io.exchange(id, request, &self.spec, cancel, on_event) {
+        let reply = match process
+            .io
+            .exchange(id, request, &self.spec, cancel, on_event)
+        {
             Ok(reply) => reply,
             Err(failure) => {
                 // The process is unusable: drop it (killing it if needed) before reporting.
                 let process = running.take();
                 self.pid.store(0, Ordering::SeqCst);
                 return Err(match (failure, process) {
-                    (Failure::Cancelled, _) => EngineError::Cancelled,
+                    (Failure::Cancelled, Some(mut process)) => {
+                        // No grace period: the engine is mid-computation and would not notice
+                        // its stdin closing until it finished.
+                        process.io.kill();
+                        EngineError::Cancelled
+                    }
+                    (Failure::Cancelled, None) => EngineError::Cancelled,
                     (Failure::Crashed(reason), Some(process)) => process.io.crash_report(reason),
                     (Failure::Crashed(reason), None) => crashed(P::WORKER, reason, Vec::new()),
                 });
@@ -195,8 +213,14 @@ impl<P: Protocol> Supervisor<P> {
     }
 
     /// The running worker, started (again) if there is none or it has exited.
-    fn live_process<'a>(&self, running: &'a mut Option<Process<P>>) -> Result<&'a mut Process<P>, EngineError> {
-        if running.as_mut().is_some_and(|process| !process.io.is_alive()) {
+    fn live_process<'a>(
+        &self,
+        running: &'a mut Option<Process<P>>,
+    ) -> Result<&'a mut Process<P>, EngineError> {
+        if running
+            .as_mut()
+            .is_some_and(|process| !process.io.is_alive())
+        {
             running.take();
         }
         if running.is_none() {
@@ -205,22 +229,36 @@ impl<P: Protocol> Supervisor<P> {
             self.pid.store(process.io.child.id(), Ordering::SeqCst);
             *running = Some(process);
         }
-        running.as_mut().ok_or_else(|| EngineError::Other("worker vanished while starting".into()))
+        running
+            .as_mut()
+            .ok_or_else(|| EngineError::Other("worker vanished while starting".into()))
     }
 }
 
 /// Stops a supervisor's idle worker; ends when the supervisor is dropped.
-fn spawn_idle_reaper<P: Protocol>(running: Weak<Mutex<Option<Process<P>>>>, idle: Duration) {
+fn spawn_idle_reaper<P: Protocol>(
+    running: Weak<Mutex<Option<Process<P>>>>,
+    pid: Arc<AtomicU32>,
+    idle: Duration,
+) {
     let interval = (idle / 4).clamp(Duration::from_millis(50), Duration::from_secs(5));
     thread::spawn(move || {
         loop {
             thread::sleep(interval);
-            let Some(running) = running.upgrade() else { return };
+            let Some(running) = running.upgrade() else {
+                return;
+            };
             // A busy lock means a request is in progress: the worker is not idle.
-            let Ok(mut guard) = running.try_lock() else { continue };
-            if guard.as_ref().is_some_and(|process| process.last_used.elapsed() >= idle) {
+            let Ok(mut guard) = running.try_lock() else {
+                continue;
+            };
+            if guard
+                .as_ref()
+                .is_some_and(|process| process.last_used.elapsed() >= idle)
+            {
                 tracing::info!(worker = P::WORKER, "stopping idle worker");
                 guard.take();
+                pid.store(0, Ordering::SeqCst);
             }
         }
     });
@@ -284,22 +322,34 @@ impl<P: Protocol> WorkerIo<P> {
             ))
         })?;
         tracing::info!(worker = P::WORKER, pid = child.id(), model = %spec.model.display(), "worker started");
-        let (stdin, stdout, stderr) = match (child.stdin.take(), child.stdout.take(), child.stderr.take()) {
-            (Some(stdin), Some(stdout), Some(stderr)) => (stdin, stdout, stderr),
-            _ => return Err(EngineError::Other("worker pipes were not created".into())),
-        };
+        let (stdin, stdout, stderr) =
+            match (child.stdin.take(), child.stdout.take(), child.stderr.take()) {
+                (Some(stdin), Some(stdout), Some(stderr)) => (stdin, stdout, stderr),
+                _ => return Err(EngineError::Other("worker pipes were not created".into())),
+            };
         let messages = spawn_stdout_reader::<P>(stdout);
         let stderr_tail = Arc::new(Mutex::new(VecDeque::with_capacity(STDERR_TAIL_LINES)));
         let stderr_done = spawn_stderr_reader(stderr, stderr_tail.clone());
-        let mut process = WorkerIo { child, stdin: Some(LineWriter::new(stdin)), messages, stderr_tail, stderr_done };
+        let process = WorkerIo {
+            child,
+            stdin: Some(LineWriter::new(stdin)),
+            messages,
+            stderr_tail,
+            stderr_done,
+        };
         let first = match process.messages.recv_timeout(spec.ready_timeout) {
             Ok(Incoming::Message(message)) => message,
             Ok(Incoming::Garbled(error)) => {
-                return Err(process.crash_report(format!("protocol violation before ready: {error}")));
+                return Err(
+                    process.crash_report(format!("protocol violation before ready: {error}"))
+                );
             }
-            Err(RecvTimeoutError::Disconnected) => return Err(process.crash_report("exited before ready".into())),
+            Err(RecvTimeoutError::Disconnected) => {
+                return Err(process.crash_report("exited before ready".into()));
+            }
             Err(RecvTimeoutError::Timeout) => {
-                return Err(process.crash_report(format!("not ready after {:?} (killed)", spec.ready_timeout)));
+                return Err(process
+                    .crash_report(format!("not ready after {:?} (killed)", spec.ready_timeout)));
             }
         };
         match first {
@@ -336,9 +386,14 @@ impl<P: Protocol> WorkerIo<P> {
         on_event: &mut dyn FnMut(WorkerEvent<P>),
     ) -> Result<Reply<P>, Failure> {
         let envelope = RequestEnvelope::<P> { id, request };
-        let stdin = self.stdin.as_mut().ok_or_else(|| Failure::Crashed("stdin already closed".into()))?;
+        let stdin = self
+            .stdin
+            .as_mut()
+            .ok_or_else(|| Failure::Crashed("stdin already closed".into()))?;
         if let Err(error) = stdin.send(&envelope) {
-            return Err(Failure::Crashed(format!("cannot send the request: {error}")));
+            return Err(Failure::Crashed(format!(
+                "cannot send the request: {error}"
+            )));
         }
         let mut last_message = Instant::now();
         loop {
@@ -354,7 +409,9 @@ impl<P: Protocol> WorkerIo<P> {
                     if let Some(stall) = spec.stall_timeout
                         && last_message.elapsed() >= stall
                     {
-                        return Err(Failure::Crashed(format!("silent for {stall:?} during a request (killed)")));
+                        return Err(Failure::Crashed(format!(
+                            "silent for {stall:?} during a request (killed)"
+                        )));
                     }
                     continue;
                 }
@@ -374,9 +431,13 @@ impl<P: Protocol> WorkerIo<P> {
                     return Ok(Reply::Error(error));
                 }
                 Incoming::Message(other) => {
-                    return Err(Failure::Crashed(format!("protocol violation: unexpected {other:?}")));
+                    return Err(Failure::Crashed(format!(
+                        "protocol violation: unexpected {other:?}"
+                    )));
                 }
-                Incoming::Garbled(error) => return Err(Failure::Crashed(format!("protocol violation: {error}"))),
+                Incoming::Garbled(error) => {
+                    return Err(Failure::Crashed(format!("protocol violation: {error}")));
+                }
             }
         }
     }
@@ -402,7 +463,12 @@ impl<P: Protocol> WorkerIo<P> {
     /// The captured stderr, after waiting briefly for the reader to drain the pipe.
     fn collect_tail(&self) -> Vec<String> {
         let _ = self.stderr_done.recv_timeout(Duration::from_secs(1));
-        self.stderr_tail.lock().unwrap_or_else(PoisonError::into_inner).iter().cloned().collect()
+        self.stderr_tail
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .cloned()
+            .collect()
     }
 
     /// Kills the worker if it is still running and reaps it. `None` if it cannot be waited for.
@@ -412,8 +478,8 @@ impl<P: Protocol> WorkerIo<P> {
         if let Some(status) = self.wait_for_exit(Duration::from_millis(500)) {
             return Some(status);
         }
-        let _ = self.child.kill();
-        self.child.wait().ok()
+        self.kill();
+        self.child.try_wait().ok().flatten()
     }
 
     fn wait_for_exit(&mut self, grace: Duration) -> Option<ExitStatus> {
@@ -427,12 +493,17 @@ impl<P: Protocol> WorkerIo<P> {
         }
     }
 
+    /// Stops the worker at once.
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// Orderly stop: close stdin so the worker exits by itself, kill it if it does not.
     fn shut_down(&mut self) {
         self.stdin.take();
         if self.wait_for_exit(EXIT_GRACE).is_none() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
+            self.kill();
         }
     }
 }
@@ -465,7 +536,10 @@ fn spawn_stdout_reader<P: Protocol>(stdout: impl Read + Send + 'static) -> Recei
 }
 
 /// Keeps the last [`STDERR_TAIL_LINES`] lines of the worker's stderr (also logged at debug level).
-fn spawn_stderr_reader(stderr: impl Read + Send + 'static, tail: Arc<Mutex<VecDeque<String>>>) -> Receiver<()> {
+fn spawn_stderr_reader(
+    stderr: impl Read + Send + 'static,
+    tail: Arc<Mutex<VecDeque<String>>>,
+) -> Receiver<()> {
     let (done, done_receiver) = mpsc::channel::<()>();
     thread::spawn(move || {
         let _done = done; // Dropped when this thread ends, which the receiver observes.
@@ -492,18 +566,25 @@ fn spawn_stderr_reader(stderr: impl Read + Send + 'static, tail: Arc<Mutex<VecDe
 
 /// Rejects a missing, empty or wrong-format model file before a worker tries to load it.
 fn check_model(path: &Path, expected: ModelFormat) -> Result<(), EngineError> {
-    let bad = |problem: String| EngineError::BadModel { path: path.to_owned(), problem };
+    let bad = |problem: String| EngineError::BadModel {
+        path: path.to_owned(),
+        problem,
+    };
     match sniff_format(path) {
         Ok(format) if format == expected => Ok(()),
-        Ok(format) => Err(bad(format!("is a {format} file, expected a {expected} model"))),
-        Err(ModelError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
-            Err(bad("file not found: run scripts/fetch-models or choose another model".into()))
-        }
+        Ok(format) => Err(bad(format!(
+            "is a {format} file, expected a {expected} model"
+        ))),
+        Err(ModelError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => Err(
+            bad("file not found: run scripts/fetch-models or choose another model".into()),
+        ),
         Err(ModelError::Io { source, .. }) => Err(bad(format!("cannot read: {source}"))),
-        Err(ModelError::EmptyFile { .. }) => Err(bad("file is empty (an interrupted download?)".into())),
-        Err(ModelError::UnknownFormat { head, .. }) => {
-            Err(bad(format!("not a {expected} model file (starts with bytes {head})")))
+        Err(ModelError::EmptyFile { .. }) => {
+            Err(bad("file is empty (an interrupted download?)".into()))
         }
+        Err(ModelError::UnknownFormat { head, .. }) => Err(bad(format!(
+            "not a {expected} model file (starts with bytes {head})"
+        ))),
         Err(other) => Err(bad(other.to_string())),
     }
 }
@@ -511,17 +592,29 @@ fn check_model(path: &Path, expected: ModelFormat) -> Result<(), EngineError> {
 /// Maps a worker's error to the engine error the core reports.
 fn engine_error(error: WorkerError) -> EngineError {
     match error {
-        WorkerError::BadInput { path, message } => EngineError::BadInput { path, problem: message },
-        WorkerError::BadModel { path, message } => EngineError::BadModel { path, problem: message },
-        WorkerError::ContextOverflow { needed, limit } => EngineError::ContextOverflow { needed, limit },
-        other @ (WorkerError::UnsupportedCpu { .. } | WorkerError::BadRequest { .. } | WorkerError::Internal { .. }) => {
-            EngineError::Other(other.to_string())
+        WorkerError::BadInput { path, message } => EngineError::BadInput {
+            path,
+            problem: message,
+        },
+        WorkerError::BadModel { path, message } => EngineError::BadModel {
+            path,
+            problem: message,
+        },
+        WorkerError::ContextOverflow { needed, limit } => {
+            EngineError::ContextOverflow { needed, limit }
         }
+        other @ (WorkerError::UnsupportedCpu { .. }
+        | WorkerError::BadRequest { .. }
+        | WorkerError::Internal { .. }) => EngineError::Other(other.to_string()),
     }
 }
 
 fn crashed(worker: &str, reason: String, stderr_tail: Vec<String>) -> EngineError {
-    EngineError::WorkerCrashed { worker: worker.to_owned(), reason, stderr_tail }
+    EngineError::WorkerCrashed {
+        worker: worker.to_owned(),
+        reason,
+        stderr_tail,
+    }
 }
 
 /// "exited with status 3", "killed by SIGABRT".

@@ -8,7 +8,7 @@ use std::time::Duration;
 use lm_worker_protocol::stt::{Segment, Stt, SttRequest, SttStream};
 
 use super::{Supervisor, WorkerEvent, WorkerSpec};
-use crate::engines::{EngineError, TranscribeOptions, TranscriptSegment, Transcriber};
+use crate::engines::{EngineError, TranscribeOptions, Transcriber, TranscriptSegment};
 use crate::models::ModelFormat;
 
 /// File name of the stt worker executable in [`crate::paths::worker_dir`].
@@ -37,7 +37,10 @@ impl WorkerTranscriber {
     /// load, a worker silent for 5 minutes mid-request counts as hung, unload after 10 idle minutes.
     pub fn default_spec(model: PathBuf, threads: u32) -> WorkerSpec {
         let mut spec = WorkerSpec::new(STT_WORKER_BINARY, model, ModelFormat::WhisperGgml);
-        spec.args = vec![OsString::from("--threads"), OsString::from(threads.max(1).to_string())];
+        spec.args = vec![
+            OsString::from("--threads"),
+            OsString::from(threads.max(1).to_string()),
+        ];
         spec.env = vec![(OsString::from("OMP_WAIT_POLICY"), OsString::from("passive"))];
         spec.stall_timeout = Some(Duration::from_secs(300));
         spec.idle_timeout = Some(Duration::from_secs(600));
@@ -46,7 +49,9 @@ impl WorkerTranscriber {
 
     /// A transcriber with a custom spec (tests use it to add environment variables).
     pub fn with_spec(spec: WorkerSpec) -> Self {
-        Self { supervisor: Supervisor::new(spec) }
+        Self {
+            supervisor: Supervisor::new(spec),
+        }
     }
 
     /// The supervisor of the worker process (its pid, an explicit start or stop).
@@ -64,14 +69,25 @@ impl WorkerTranscriber {
     ) -> Result<Vec<TranscriptSegment>, EngineError> {
         // The worker may run in another directory one day; give it an absolute path.
         let audio_path = std::path::absolute(wav).unwrap_or_else(|_| wav.to_owned());
-        let request =
-            SttRequest::Transcribe { audio_path, language: options.language.clone(), threads: options.threads };
+        let request = SttRequest::Transcribe {
+            audio_path,
+            language: options.language.clone(),
+            threads: options.threads,
+        };
         let mut on_event = |event: WorkerEvent<Stt>| match event {
-            WorkerEvent::Stream(SttStream::Segment(segment)) => on_segment(&transcript_segment(segment)),
+            WorkerEvent::Stream(SttStream::Segment(segment)) => {
+                on_segment(&transcript_segment(segment))
+            }
             WorkerEvent::Progress(_) => {}
         };
-        let transcription = self.supervisor.request_cancellable(request, cancel, &mut on_event)?;
-        Ok(transcription.segments.into_iter().map(transcript_segment).collect())
+        let transcription = self
+            .supervisor
+            .request_cancellable(request, cancel, &mut on_event)?;
+        Ok(transcription
+            .segments
+            .into_iter()
+            .map(transcript_segment)
+            .collect())
     }
 }
 
@@ -87,5 +103,9 @@ impl Transcriber for WorkerTranscriber {
 }
 
 fn transcript_segment(segment: Segment) -> TranscriptSegment {
-    TranscriptSegment { start_ms: segment.start_ms, end_ms: segment.end_ms, text: segment.text }
+    TranscriptSegment {
+        start_ms: segment.start_ms,
+        end_ms: segment.end_ms,
+        text: segment.text,
+    }
 }
