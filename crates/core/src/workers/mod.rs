@@ -21,11 +21,11 @@
 //! - **Idle unload.** With [`WorkerSpec::idle_timeout`] set, a worker unused that long is stopped to
 //!   give its memory back, and restarted on the next request.
 //!
-//! CPU features: the worker binaries are built with ggml's default `GGML_NATIVE=ON`, i.e. for the
-//! build machine's CPU (x86_64 here: AVX, AVX2, FMA, F16C, BMI2). Each worker checks at start-up,
-//! before touching ggml, that the CPU has every feature its build recorded, and otherwise answers
-//! with a `fatal` `unsupported_cpu` line (an [`EngineError::Other`] naming the missing features)
-//! instead of dying of SIGILL. Distributable builds should set `GGML_NATIVE=OFF` with explicit flags.
+//! CPU features: whisper.cpp is built with ggml's default `GGML_NATIVE=ON` (the build machine's
+//! CPU); llama.cpp with `GGML_NATIVE=OFF` and the explicit AVX, AVX2, FMA, F16C and BMI2 flags set
+//! in `.cargo/config.toml`. Each worker checks at start-up, before touching ggml, that the CPU has
+//! every feature its build needs, and otherwise answers with a `fatal` `unsupported_cpu` line (an
+//! [`EngineError::Other`] naming the missing features) instead of dying of SIGILL.
 
 use std::collections::VecDeque;
 use std::ffi::OsString;
