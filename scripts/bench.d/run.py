@@ -163,10 +163,12 @@ def bench_whisper(a, out: list[str]) -> None:
     reference = (BENCH_D / "speech.txt").read_text(encoding="utf-8")
     audio_s = float(subprocess.run(["soxi", "-D", str(a.wav)], capture_output=True, text=True, check=True).stdout)
     ours_argv = [str(a.lm), "transcribe", str(a.wav), "--model", "whisper-tiny.en", "--threads", str(a.threads), "--stats"]
-    # lm-stt-worker decodes with beam search 5 (whisper-cli's default too), no text context carried
-    # across 30 s windows and non-speech tokens suppressed: -mc 0 -sns give whisper-cli the same.
-    matched = "whisper-cli, our settings (-mc 0 -sns)"
-    upstream = {matched: ["-mc", "0", "-sns"], "whisper-cli defaults (beam 5)": []}
+    # lm-stt-worker decodes with beam search 5 (whisper-cli's default too) and timestamps (never -nt:
+    # without timestamps whisper consumes whole 30 s windows and runs the encoder fewer times), no
+    # text context carried across windows, non-speech tokens suppressed and flash attention off
+    # (whisper-rs's default): -mc 0 -sns -nfa give whisper-cli the same.
+    matched = "whisper-cli, our settings (-mc 0 -sns -nfa)"
+    upstream = {matched: ["-mc", "0", "-sns", "-nfa"], "whisper-cli defaults (beam 5, FA on)": []}
 
     def ours():
         wall, stdout, stderr = run(ours_argv)
@@ -176,7 +178,7 @@ def bench_whisper(a, out: list[str]) -> None:
     def cli(extra):
         # -np: print only the transcript. Both sides are timed as whole processes (model load
         # included), since whisper-cli has no other clock that matches ours.
-        argv = [str(a.whisper_cli), "-m", str(model), "-f", str(a.wav), "-t", str(a.threads), "-nt", "-np", *extra]
+        argv = [str(a.whisper_cli), "-m", str(model), "-f", str(a.wav), "-t", str(a.threads), "-np", *extra]
 
         def measure():
             wall, stdout, _ = run(argv, UPSTREAM_ENV)
@@ -190,13 +192,13 @@ def bench_whisper(a, out: list[str]) -> None:
     results = alternate(a.runs, sides)
 
     out.append(f"1. Whisper tiny.en: {audio_s:.1f} s of espeak-ng speech (16 kHz mono), threads {a.threads}, {a.runs} runs per side")
-    out.append(f"   {'side (process wall, incl. model load)':<40} {'best':>8} {'median':>8}  {'all runs (s)':<24} {'WER':>6}")
+    out.append(f"   {'side (process wall, incl. model load)':<44} {'best':>8} {'median':>8}  {'all runs (s)':<24} {'WER':>6}")
     walls = {}
     for name, rows in results.items():
         values = [r["wall"] for r in rows]
         walls[name] = best_median(values, higher_is_better=False)
         out.append(
-            f"   {name:<40} {walls[name][0]:7.2f}s {walls[name][1]:7.2f}s  {fmt_list(values, 2):<24} {rows[0]['wer']:5.1f}%"
+            f"   {name:<44} {walls[name][0]:7.2f}s {walls[name][1]:7.2f}s  {fmt_list(values, 2):<24} {rows[0]['wer']:5.1f}%"
         )
     inner = [r["inner"] for r in results[ours_name]]
     ours_best, ours_median = walls[ours_name]

@@ -42,23 +42,17 @@ registry_crate_dir() {
   printf '%s\n' "$dir"
 }
 
-# Downloads and unpacks a pinned sdist from PyPI once; sets SDIST_DIR to the unpacked directory.
-# pip cannot download an sdist without building its metadata (which for these two means compiling
-# or installing build dependencies), so this reads the file's address from PyPI's simple index
-# (PEP 691 JSON, the API pip itself uses) and checks the pinned sha256.
+# Downloads (scripts/bench.d/fetch_sdist.py, sha256-checked) and unpacks a pinned sdist from PyPI
+# once; sets SDIST_DIR to the unpacked directory.
 fetch_sdist() {
-  local name="$1" version="$2" sha256="$3" dest="$BENCH_CACHE/src" file url
+  local name="$1" version="$2" sha256="$3" dest="$BENCH_CACHE/src" file
   file="$name-$version.tar.gz"
   mkdir -p "$dest"
   if [ ! -d "$dest/$name-$version" ]; then
     if [ ! -f "$dest/$file" ] || ! echo "$sha256  $dest/$file" | sha256sum -c --status; then
       echo "bench: downloading the $file sdist from PyPI" >&2
-      url="$(curl -fsS -H 'Accept: application/vnd.pypi.simple.v1+json' "https://pypi.org/simple/$name/" |
-        python3 -c 'import json, sys; print(next(f["url"] for f in json.load(sys.stdin)["files"] if f["filename"] == sys.argv[1]))' "$file")" ||
-        bench_die "cannot find $file on PyPI (network?)"
-      curl -fsS -o "$dest/$file.part" "$url" || bench_die "download of $url failed"
-      mv "$dest/$file.part" "$dest/$file"
-      echo "$sha256  $dest/$file" | sha256sum -c --status || bench_die "$file: sha256 differs from the pinned one"
+      python3 "$BENCH_D/fetch_sdist.py" "$name" "$file" "$sha256" "$dest/$file" ||
+        bench_die "could not download $file from PyPI"
     fi
     tar -xzf "$dest/$file" -C "$dest" || bench_die "cannot unpack $file"
   fi
