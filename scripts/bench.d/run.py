@@ -396,10 +396,12 @@ def main() -> int:
     parser.add_argument("--only", default=",".join(SECTIONS))
     a = parser.parse_args()
 
-    for name in a.only.split(","):
-        if name not in SECTIONS:
-            print(f"bench: unknown section {name!r}; choose from {', '.join(SECTIONS)}", file=sys.stderr)
-            return 2
+    wanted = a.only.split(",")
+    unknown = [name for name in wanted if name not in SECTIONS]
+    if unknown:
+        print(f"bench: unknown section(s) {unknown}; choose from {', '.join(SECTIONS)}", file=sys.stderr)
+        return 2
+    for name in (name for name in SECTIONS if name in wanted):
         section: list[str] = []
         started = time.perf_counter()
         try:
