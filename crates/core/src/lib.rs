@@ -5,6 +5,7 @@
 //! ([`workers`]) or in engine crates (`lm-embed`, `lm-tts`) wired in by the front end.
 
 pub mod engines;
+pub mod library;
 pub mod models;
 pub mod paths;
 pub mod store;

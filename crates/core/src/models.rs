@@ -556,11 +556,7 @@ fn sha256_file(path: &Path) -> io::Result<String> {
         }
         hasher.update(&buffer[..read]);
     }
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect())
+    Ok(crate::library::hex(&hasher.finalize()))
 }
 
 /// A model file format, told from the first bytes of a file.
