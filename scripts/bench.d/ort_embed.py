@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Python ONNX Runtime reference for `littlemonster embed`: one timed pass over a file of sentences.
 
-Does what lm-embed (fastembed) does: Hugging Face tokenizer with truncation to 256 tokens and
-padding to the longest text of each batch, the int8 all-MiniLM-L6-v2 ONNX model, mean pooling over
-the attention mask, L2 normalisation. Session creation is not timed (lm-embed's `embed_ms` excludes
+Does what lm-embed (fastembed) does: texts grouped into batches longest first (by UTF-8 length,
+stable, as lm-embed orders them), Hugging Face tokenizer with truncation to 256 tokens and padding
+to the longest text of each batch, the int8 all-MiniLM-L6-v2 ONNX model, mean pooling over the
+attention mask, L2 normalisation, vectors put back in input order. Session creation is not timed (lm-embed's `embed_ms` excludes
 model loading too); tokenisation is. Prints one JSON object; with --vectors, also saves the vectors
 (.npy) so the bench can check both sides computed the same thing.
 """
@@ -42,9 +43,11 @@ def main() -> None:
     wanted = {i.name for i in session.get_inputs()}
 
     started = time.perf_counter()
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i].encode("utf-8")))
+    by_length = [texts[i] for i in order]
     vectors = []
-    for first in range(0, len(texts), args.batch_size):
-        encodings = tokenizer.encode_batch(texts[first : first + args.batch_size])
+    for first in range(0, len(by_length), args.batch_size):
+        encodings = tokenizer.encode_batch(by_length[first : first + args.batch_size])
         feeds = {
             "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
             "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
@@ -54,10 +57,12 @@ def main() -> None:
         mask = feeds["attention_mask"][:, :, None].astype(np.float32)
         pooled = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
         vectors.append(pooled / np.linalg.norm(pooled, axis=1, keepdims=True))
+    in_input_order = np.empty((len(texts), vectors[0].shape[1]), dtype=np.float32)
+    in_input_order[order] = np.concatenate(vectors)
     seconds = time.perf_counter() - started
 
     if args.vectors:
-        np.save(args.vectors, np.concatenate(vectors))
+        np.save(args.vectors, in_input_order)
     print(
         json.dumps(
             {

@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shlex
 import statistics
 import subprocess
@@ -42,15 +43,30 @@ class BenchError(Exception):
 UPSTREAM_ENV = os.environ | {"OMP_WAIT_POLICY": "passive"}
 
 
+def children_cpu_seconds() -> float:
+    """User + system CPU seconds of all finished, reaped child processes so far (their own reaped
+    children included, such as the worker `littlemonster` starts)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, str, str]:
-    """Runs a command; returns (wall seconds, stdout, stderr). Raises BenchError on failure."""
-    started = time.perf_counter()
+    """Runs a command; returns (wall seconds, stdout, stderr). Raises BenchError on failure.
+    The CPU seconds of the last command run are in LAST_CPU[0]."""
+    started, cpu_before = time.perf_counter(), children_cpu_seconds()
     done = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
     wall = time.perf_counter() - started
+    LAST_CPU[0] = children_cpu_seconds() - cpu_before
     if done.returncode != 0:
         tail = "\n    ".join((done.stderr or done.stdout).strip().splitlines()[-15:])
         raise BenchError(f"`{shlex.join(argv)}` exited with {done.returncode}:\n    {tail}")
     return wall, done.stdout, done.stderr
+
+
+# CPU time (user + sys) of the process tree of the last `run`: unlike wall time it hardly grows
+# when other programs compete for the cores, as long as the engine runs one thread (with two,
+# ggml's and ONNX Runtime's threads spin while they wait for a descheduled partner).
+LAST_CPU = [float("nan")]
 
 
 def stats_line(stderr: str, argv: list[str]) -> dict:
@@ -77,6 +93,12 @@ def alternate(runs: int, sides: dict) -> dict[str, list]:
 def best_median(values: list[float], higher_is_better: bool) -> tuple[float, float]:
     best = max(values) if higher_is_better else min(values)
     return best, statistics.median(values)
+
+
+def transcript(stdout: str) -> list[tuple[str, str]]:
+    """The `[start --> end] text` lines of either side's output, as (times, text) pairs."""
+    lines = (re.match(r"\[([^\]]*)\]\s*(.*)", line.strip()) for line in stdout.splitlines())
+    return [(m.group(1), m.group(2)) for m in lines if m]
 
 
 def words(text: str) -> list[str]:
@@ -165,15 +187,23 @@ def bench_whisper(a, out: list[str]) -> None:
     ours_argv = [str(a.lm), "transcribe", str(a.wav), "--model", "whisper-tiny.en", "--threads", str(a.threads), "--stats"]
     # lm-stt-worker decodes with beam search 5 (whisper-cli's default too) and timestamps (never -nt:
     # without timestamps whisper consumes whole 30 s windows and runs the encoder fewer times), no
-    # text context carried across windows, non-speech tokens suppressed and flash attention off
-    # (whisper-rs's default): -mc 0 -sns -nfa give whisper-cli the same.
-    matched = "whisper-cli, our settings (-mc 0 -sns -nfa)"
-    upstream = {matched: ["-mc", "0", "-sns", "-nfa"], "whisper-cli defaults (beam 5, FA on)": []}
+    # text of earlier windows as prompt (n_max_text_ctx 0), non-speech tokens suppressed, flash
+    # attention off (whisper-rs's default) and, only if a window needs the temperature fallback,
+    # one sampled candidate (whisper-rs leaves greedy.best_of at -1 with beam search):
+    # -mc 0 -sns -nfa -bo 1 give whisper-cli the same, so both produce the same segments.
+    matched = "whisper-cli, our settings (-mc 0 -sns -nfa -bo 1)"
+    upstream = {matched: ["-mc", "0", "-sns", "-nfa", "-bo", "1"], "whisper-cli defaults (beam 5, FA on)": []}
 
     def ours():
         wall, stdout, stderr = run(ours_argv)
         stats = stats_line(stderr, ours_argv)
-        return {"wall": wall, "inner": stats.get("wall_ms", float("nan")) / 1000.0, "wer": wer(reference, stdout)}
+        return {
+            "wall": wall,
+            "cpu": LAST_CPU[0],
+            "inner": stats.get("wall_ms", float("nan")) / 1000.0,
+            "wer": wer(reference, stdout),
+            "text": transcript(stdout),
+        }
 
     def cli(extra):
         # -np: print only the transcript. Both sides are timed as whole processes (model load
@@ -182,7 +212,7 @@ def bench_whisper(a, out: list[str]) -> None:
 
         def measure():
             wall, stdout, _ = run(argv, UPSTREAM_ENV)
-            return {"wall": wall, "wer": wer(reference, stdout)}
+            return {"wall": wall, "cpu": LAST_CPU[0], "wer": wer(reference, stdout), "text": transcript(stdout)}
 
         return measure
 
@@ -192,13 +222,18 @@ def bench_whisper(a, out: list[str]) -> None:
     results = alternate(a.runs, sides)
 
     out.append(f"1. Whisper tiny.en: {audio_s:.1f} s of espeak-ng speech (16 kHz mono), threads {a.threads}, {a.runs} runs per side")
-    out.append(f"   {'side (process wall, incl. model load)':<44} {'best':>8} {'median':>8}  {'all runs (s)':<24} {'WER':>6}")
-    walls = {}
+    out.append(
+        f"   {'side (whole process, model load included)':<52} {'wall best':>9} {'median':>7} {'CPU median':>10}"
+        f"  {'wall, all runs (s)':<30} {'WER':>6}"
+    )
+    walls, cpus = {}, {}
     for name, rows in results.items():
         values = [r["wall"] for r in rows]
         walls[name] = best_median(values, higher_is_better=False)
+        cpus[name] = statistics.median(r["cpu"] for r in rows)
         out.append(
-            f"   {name:<44} {walls[name][0]:7.2f}s {walls[name][1]:7.2f}s  {fmt_list(values, 2):<24} {rows[0]['wer']:5.1f}%"
+            f"   {name:<52} {walls[name][0]:8.2f}s {walls[name][1]:6.2f}s {cpus[name]:9.2f}s"
+            f"  {fmt_list(values, 2):<30} {rows[0]['wer']:5.1f}%"
         )
     inner = [r["inner"] for r in results[ours_name]]
     ours_best, ours_median = walls[ours_name]
@@ -206,10 +241,15 @@ def bench_whisper(a, out: list[str]) -> None:
         f"   ours in-process wall_ms (stats): best {min(inner):.2f}s, median {statistics.median(inner):.2f}s;"
         f" real-time factor (process wall) best {ours_best / audio_s:.3f}"
     )
+    same = results[ours_name][0]["text"] == results[matched][0]["text"]
+    out.append(f"   same segments (times and text) as {matched}: {'yes' if same else 'NO: the settings differ'}")
     for name in upstream:
         best, median = walls[name]
         target = f"  (target <= 1.05: {verdict(ours_median / median, 1.05, False)})" if name == matched else ""
-        out.append(f"   ratio ours/{name}: best {ours_best / best:.3f}, median {ours_median / median:.3f}{target}")
+        out.append(
+            f"   ratio ours/{name}: wall best {ours_best / best:.3f}, median {ours_median / median:.3f}{target};"
+            f" CPU median {cpus[ours_name] / cpus[name]:.3f}"
+        )
 
 
 def bench_llm(a, out: list[str]) -> None:
@@ -274,7 +314,10 @@ def bench_embed(a, out: list[str]) -> None:
     texts = sentences()
     sentences_file = a.work / "sentences.txt"
     sentences_file.write_text("\n".join(texts) + "\n", encoding="utf-8")
-    ours_argv = [str(a.lm), "embed", "--file", str(sentences_file), "--threads", str(a.threads), "--stats"]
+    ours_argv = [
+        str(a.lm), "embed", "--file", str(sentences_file), "--threads", str(a.threads),
+        "--batch-size", str(a.embed_batch), "--stats",
+    ]
     vectors_file = a.work / "python-vectors.npy"
     py_argv = [
         str(a.python), str(BENCH_D / "ort_embed.py"), "--model-dir", str(model_dir), "--sentences", str(sentences_file),
@@ -285,11 +328,11 @@ def bench_embed(a, out: list[str]) -> None:
     def ours():
         wall, stdout, stderr = run(ours_argv)
         ours_vectors.write_text(stdout, encoding="utf-8")
-        return stats_line(stderr, ours_argv) | {"process_wall": wall}
+        return stats_line(stderr, ours_argv) | {"process_wall": wall, "cpu": LAST_CPU[0]}
 
     def python():
         wall, stdout, _ = run(py_argv)
-        return json.loads(stdout.strip().splitlines()[-1]) | {"process_wall": wall}
+        return json.loads(stdout.strip().splitlines()[-1]) | {"process_wall": wall, "cpu": LAST_CPU[0]}
 
     results = alternate(a.runs, {"ours": ours, "python": python})
     ours_tps = [float(r["texts_per_second"]) for r in results["ours"]]
@@ -304,8 +347,9 @@ def bench_embed(a, out: list[str]) -> None:
     python_name = f"python onnxruntime {results['python'][0]['onnxruntime']}"
     out.append(f"   {python_name:<44} {pb:9.1f} {pm:9.1f}  {fmt_list(py_tps, 1)}")
     out.append(
-        f"   process wall best: ours {min(r['process_wall'] for r in results['ours']):.2f}s,"
-        f" python {min(r['process_wall'] for r in results['python']):.2f}s (incl. loading)"
+        f"   whole process (incl. loading) wall best / CPU median:"
+        f" ours {min(r['process_wall'] for r in results['ours']):.2f}s / {statistics.median(r['cpu'] for r in results['ours']):.2f}s,"
+        f" python {min(r['process_wall'] for r in results['python']):.2f}s / {statistics.median(r['cpu'] for r in results['python']):.2f}s"
     )
     out.append(f"   agreement: {agreement(a, ours_vectors, vectors_file)}")
     ours_batch = results["ours"][0].get("batch_size")

@@ -5,6 +5,8 @@
 //! timings, which `scripts/bench` reads.
 
 mod commands;
+mod knowledge;
+mod library;
 mod stats;
 
 use std::path::PathBuf;
@@ -33,16 +35,37 @@ enum Command {
     },
     /// Transcribe a 16 kHz mono WAV file with Whisper.
     Transcribe(commands::transcribe::TranscribeArgs),
-    /// Ask the local language model a question.
+    /// Ask the local language model a question; with --class (or --grounded), ask about your
+    /// class material and get an answer with citations.
     Ask(commands::ask::AskArgs),
     /// Embed texts into vectors (one JSON array per line on stdout).
     Embed(commands::embed::EmbedArgs),
     /// Speak text into a WAV file with the Piper voice.
     Say(commands::say::SayArgs),
+    /// Import lectures and documents (files or folders) into a class; transcribe and index them.
+    Import(commands::import::ImportArgs),
+    /// List, run, cancel or retry background jobs (transcriptions, ...).
+    Jobs {
+        #[command(subcommand)]
+        action: commands::jobs::JobsAction,
+    },
+    /// Print a lecture's stored transcript.
+    Transcript(commands::transcript::TranscriptArgs),
+    /// List the microphones a recording can use.
+    Devices(commands::devices::DevicesArgs),
+    /// Record a lecture into a class, with a live transcript.
+    Record(commands::record::RecordArgs),
+    /// Search lectures and documents (full-text, semantic or hybrid).
+    Search(commands::search::SearchArgs),
+    /// List, show, rename or delete assistant conversations.
+    Conversations {
+        #[command(subcommand)]
+        action: commands::conversations::ConversationsAction,
+    },
 }
 
 /// Shared flags of the commands that load a model.
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Default, clap::Args)]
 struct ModelArgs {
     /// Catalog id of the model to use (see `littlemonster models list`), or a path to a model file.
     #[arg(long)]
@@ -69,6 +92,13 @@ fn main() -> ExitCode {
         Command::Ask(args) => commands::ask::run(args, stats),
         Command::Embed(args) => commands::embed::run(args, stats),
         Command::Say(args) => commands::say::run(args, stats),
+        Command::Import(args) => commands::import::run(args, stats),
+        Command::Jobs { action } => commands::jobs::run(action, stats),
+        Command::Transcript(args) => commands::transcript::run(args),
+        Command::Devices(args) => commands::devices::run(args),
+        Command::Record(args) => commands::record::run(args),
+        Command::Search(args) => commands::search::run(args, stats),
+        Command::Conversations { action } => commands::conversations::run(action),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -27,6 +27,15 @@ pub enum EngineError {
         /// What is wrong with it, in words.
         problem: String,
     },
+    /// Structured output reached the token limit before it was complete.
+    #[error(
+        "the JSON answer was cut off at max_tokens ({max_tokens}); raise max_tokens or tighten \
+         the schema's bounds"
+    )]
+    OutputCutOff {
+        /// The limit that was reached.
+        max_tokens: u32,
+    },
     /// The request does not fit in the model's context window; nothing was truncated.
     #[error("context overflow: {needed} tokens needed but the model's context holds {limit}")]
     ContextOverflow {
@@ -91,6 +100,22 @@ pub trait Transcriber: Send + Sync {
         options: &TranscribeOptions,
         on_segment: &mut dyn FnMut(&TranscriptSegment),
     ) -> Result<Vec<TranscriptSegment>, EngineError>;
+
+    /// [`Transcriber::transcribe`] that stops with [`EngineError::Cancelled`] when `cancel`
+    /// becomes true. The default only looks at the flag before starting; engines that can stop
+    /// mid-way (the worker-backed one kills its worker) override it.
+    fn transcribe_cancellable(
+        &self,
+        wav: &Path,
+        options: &TranscribeOptions,
+        cancel: Option<&std::sync::atomic::AtomicBool>,
+        on_segment: &mut dyn FnMut(&TranscriptSegment),
+    ) -> Result<Vec<TranscriptSegment>, EngineError> {
+        if cancel.is_some_and(|flag| flag.load(std::sync::atomic::Ordering::SeqCst)) {
+            return Err(EngineError::Cancelled);
+        }
+        self.transcribe(wav, options, on_segment)
+    }
 }
 
 /// Who said a chat message.
@@ -164,16 +189,20 @@ pub struct Generation {
     pub finish_reason: FinishReason,
     /// Generation speed, tokens per second (excluding prompt processing).
     pub tokens_per_second: f64,
+    /// Prompt processing speed, tokens per second.
+    pub prompt_tokens_per_second: f64,
 }
 
 /// A local language model.
 pub trait Llm: Send + Sync {
     /// Generates a reply to `messages` using the model's chat template, calling `on_token` with
-    /// each piece of text as it is produced.
+    /// each piece of text as it is produced. Stops with [`EngineError::Cancelled`] soon after
+    /// `cancel` becomes true (the student pressed Stop).
     fn chat(
         &self,
         messages: &[ChatMessage],
         options: &GenerateOptions,
+        cancel: Option<&std::sync::atomic::AtomicBool>,
         on_token: &mut dyn FnMut(&str),
     ) -> Result<Generation, EngineError>;
 
@@ -211,4 +240,85 @@ pub trait Synthesizer: Send + Sync {
         text: &str,
         on_sentence: &mut dyn FnMut(&SpeechAudio),
     ) -> Result<SpeechAudio, EngineError>;
+}
+
+/// A stretch of speech found by a [`VoiceActivityDetector`], on the timeline of the whole
+/// recording (milliseconds from its first sample); `start_ms < end_ms`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpeechSpan {
+    /// Where the speech starts, padding included.
+    pub start_ms: u64,
+    /// Where the speech ends, padding included.
+    pub end_ms: u64,
+}
+
+impl SpeechSpan {
+    /// The span's length in milliseconds.
+    pub fn duration_ms(&self) -> u64 {
+        self.end_ms.saturating_sub(self.start_ms)
+    }
+}
+
+/// Finds where people speak in 16 kHz mono audio, so silence, music and noise are never
+/// transcribed.
+///
+/// Streaming: the caller feeds a recording block after block with [`push`](Self::push) (any block
+/// length; the detector counts samples itself, so spans are on the whole recording's timeline) and
+/// ends it with [`finish`](Self::finish). A recording of any length is thus processed in bounded
+/// memory. Spans come out in time order, never overlap, and each is reported once, as soon as it
+/// is final.
+pub trait VoiceActivityDetector: Send {
+    /// Feeds the next `samples_16k` (16 kHz mono, -1.0..=1.0) of the recording and returns the
+    /// spans that became final with them (often none).
+    fn push(&mut self, samples_16k: &[f32]) -> Result<Vec<SpeechSpan>, EngineError>;
+
+    /// Ends the recording: returns the spans still open, and resets the detector so the next
+    /// `push` starts a new recording at 0 ms. It resets even when it fails, so it is also how a
+    /// caller abandons a recording after an error.
+    fn finish(&mut self) -> Result<Vec<SpeechSpan>, EngineError>;
+
+    /// All spans of a recording held in memory: [`push`](Self::push) then
+    /// [`finish`](Self::finish).
+    fn speech_spans(&mut self, samples_16k: &[f32]) -> Result<Vec<SpeechSpan>, EngineError> {
+        let mut spans = self.push(samples_16k)?;
+        spans.extend(self.finish()?);
+        Ok(spans)
+    }
+}
+
+/// The shape of the audio an [`AudioSource`] delivers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AudioFormat {
+    /// Frames per second.
+    pub sample_rate: u32,
+    /// Samples per frame, interleaved.
+    pub channels: u16,
+}
+
+/// What an [`AudioSource`] reports while it captures.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CaptureEvent<'a> {
+    /// Interleaved samples in -1.0..=1.0, whole frames only.
+    Frames(&'a [f32]),
+    /// The source has no more audio (a file source reached its end); nothing follows.
+    Ended,
+    /// Capture failed (say, the microphone was unplugged); nothing follows.
+    Failed(&'a str),
+}
+
+/// Receives an [`AudioSource`]'s events on the source's own thread (often a real-time audio
+/// thread), so it must return quickly: hand the samples on, never wait for disk or a model.
+pub type CaptureCallback = Box<dyn FnMut(CaptureEvent<'_>) + Send>;
+
+/// A live audio input: a microphone, or a file played as if it were one.
+pub trait AudioSource: Send {
+    /// The format of the frames [`start`](Self::start) delivers.
+    fn format(&self) -> AudioFormat;
+
+    /// Starts capturing, passing every event to `on_event` until [`stop`](Self::stop).
+    fn start(&mut self, on_event: CaptureCallback) -> Result<(), EngineError>;
+
+    /// Stops capturing. When it returns, `on_event` has been dropped and is never called again.
+    /// Stopping a source that is not running does nothing.
+    fn stop(&mut self);
 }

@@ -151,6 +151,9 @@ pub struct StoredFile {
     pub sha256: String,
     /// Where the content now lives.
     pub path: PathBuf,
+    /// The same place relative to the profile folder: what the database records, so a profile
+    /// folder can be moved or restored elsewhere.
+    pub relative: PathBuf,
     /// Size in bytes.
     pub size: u64,
     /// Whether the same content was already in the store (nothing was copied).
@@ -191,6 +194,11 @@ impl Library {
     /// The profile folder.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// The file a path recorded in the database (relative to the profile folder) names.
+    pub fn resolve(&self, recorded: &Path) -> PathBuf {
+        self.dir.join(recorded)
     }
 
     /// Content-addressed media and documents.
@@ -244,10 +252,12 @@ impl Library {
         }
         let sha256 = hex(&hasher.finalize());
         let path = self.content_path(&sha256, &safe_extension(source));
+        let relative = path.strip_prefix(&self.dir).unwrap_or(&path).to_path_buf();
         if path.is_file() {
             return Ok(StoredFile {
                 sha256,
                 path,
+                relative,
                 size,
                 already_present: true,
             });
@@ -265,6 +275,7 @@ impl Library {
         Ok(StoredFile {
             sha256,
             path,
+            relative,
             size,
             already_present: false,
         })
@@ -326,7 +337,13 @@ mod tests {
         let bo = root.create_profile("Bo").unwrap();
         ada.class_named("Biology").unwrap();
         assert_ne!(ada.dir(), bo.dir());
-        assert!(bo.store().classes().list(bo.profile_id()).unwrap().is_empty());
+        assert!(
+            bo.store()
+                .classes()
+                .list(bo.profile_id())
+                .unwrap()
+                .is_empty()
+        );
 
         let by_name = root.open("ada").unwrap();
         assert_eq!(by_name.profile_id(), ada.profile_id());
@@ -336,7 +353,12 @@ mod tests {
             root.open("nobody"),
             Err(LibraryError::NoSuchProfile(name)) if name == "nobody"
         ));
-        let names: Vec<_> = root.profiles().unwrap().into_iter().map(|p| p.name).collect();
+        let names: Vec<_> = root
+            .profiles()
+            .unwrap()
+            .into_iter()
+            .map(|p| p.name)
+            .collect();
         assert_eq!(names, ["Ada", "Bo"]);
     }
 
@@ -373,7 +395,10 @@ mod tests {
         assert_eq!(stored.sha256, abc);
         assert_eq!(stored.size, 3);
         assert!(!stored.already_present);
-        assert_eq!(stored.path, library.media_dir().join("ba").join(format!("{abc}.mp3")));
+        assert_eq!(
+            stored.path,
+            library.media_dir().join("ba").join(format!("{abc}.mp3"))
+        );
         assert_eq!(fs::read(&stored.path).unwrap(), b"abc");
 
         let copy = data.path().join("copy.mp3");
@@ -397,6 +422,9 @@ mod tests {
             .unwrap();
         let missing = data.path().join("gone.wav");
         let error = library.store_file(&missing).unwrap_err().to_string();
-        assert!(error.contains("cannot open") && error.contains("gone.wav"), "{error}");
+        assert!(
+            error.contains("cannot open") && error.contains("gone.wav"),
+            "{error}"
+        );
     }
 }

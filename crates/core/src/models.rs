@@ -101,6 +101,8 @@ pub enum ModelRole {
     Tts,
     /// A runtime library the engines load (ONNX Runtime).
     Runtime,
+    /// Voice-activity detection (Silero ONNX): where the speech is in a recording.
+    Vad,
 }
 
 impl fmt::Display for ModelRole {
@@ -111,6 +113,7 @@ impl fmt::Display for ModelRole {
             Self::Embedding => "embedding",
             Self::Tts => "tts",
             Self::Runtime => "runtime",
+            Self::Vad => "vad",
         })
     }
 }

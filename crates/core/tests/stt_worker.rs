@@ -9,7 +9,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -28,29 +27,9 @@ const PARAGRAPH: &str = "Welcome back to the introduction to biology. Today we w
 
 const SHORT: &str = "Good morning everyone, please open your notebooks to page ten.";
 
-/// The folder holding a freshly built `lm-stt-worker` (built once per test run).
+/// A freshly built `lm-stt-worker` (built once per test run).
 fn worker_binary() -> PathBuf {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let output = Command::new(env!("CARGO"))
-                .args(["build", "--quiet", "-p", "lm-stt-worker"])
-                .current_dir(env!("CARGO_MANIFEST_DIR"))
-                .output()
-                .expect("run cargo to build lm-stt-worker");
-            assert!(
-                output.status.success(),
-                "cargo build -p lm-stt-worker failed:\n{}",
-                String::from_utf8_lossy(&output.stderr)
-            );
-            // This test runs as <target>/debug/deps/stt_worker-<hash>; the worker is <target>/debug/.
-            let exe = std::env::current_exe().unwrap();
-            let profile_dir = exe.parent().and_then(Path::parent).unwrap();
-            let binary = profile_dir.join(STT_WORKER_BINARY);
-            assert!(binary.is_file(), "{} was not built", binary.display());
-            binary
-        })
-        .clone()
+    lm_testkit::built_binary("lm-stt-worker", STT_WORKER_BINARY)
 }
 
 fn tiny_en() -> PathBuf {

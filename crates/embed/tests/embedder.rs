@@ -109,6 +109,34 @@ fn matches_python_onnxruntime_reference_vectors() {
 }
 
 #[test]
+fn vectors_come_back_in_input_order_across_length_sorted_batches() {
+    // Batches of two over texts whose lengths are not in order: the embedder regroups them
+    // longest first, so every vector must still land at its own text's position.
+    let embedder = FastEmbedder::new(&FastEmbedderOptions {
+        batch_size: 2,
+        ..options()
+    })
+    .unwrap();
+    let texts = [
+        "Mitosis.",
+        "The French Revolution began in 1789 when the Estates-General met at Versailles.",
+        "Enzymes speed up reactions.",
+        "Newton's second law says that force equals mass times acceleration, F = m a.",
+        "A prime has two divisors.",
+    ];
+    let together = embedder.embed(&texts).unwrap();
+    assert_eq!(together.len(), texts.len());
+    for (text, vector) in texts.iter().zip(&together) {
+        let alone = embedder.embed(&[text]).unwrap();
+        let similarity = cosine(&alone[0], vector);
+        assert!(
+            similarity > 0.9999,
+            "{text:?}: batched vector differs from its own (cosine {similarity})"
+        );
+    }
+}
+
+#[test]
 fn embeds_batches_of_32_at_a_usable_speed() {
     let embedder = embedder();
     let sentences: Vec<String> = (0..64)

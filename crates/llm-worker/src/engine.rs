@@ -203,11 +203,9 @@ impl Engine {
         let generation_seconds = generation_started.elapsed().as_secs_f64();
 
         if options.json_schema.is_some() && finish == Finish::Length {
-            return Err(internal(format!(
-                "the JSON answer was cut off at max_tokens ({}); raise max_tokens or tighten the \
-                 schema's bounds",
-                options.max_tokens
-            )));
+            return Err(WorkerError::OutputCutOff {
+                max_tokens: options.max_tokens,
+            });
         }
         Ok(LlmResult::Generation {
             text,

@@ -54,6 +54,7 @@ fn chat_streams_tokens_that_add_up_to_the_reply() {
         .chat(
             &user("What is photosynthesis? Answer in two sentences."),
             &greedy(64),
+            None,
             &mut |piece| pieces.push(piece.to_owned()),
         )
         .unwrap();
@@ -81,6 +82,7 @@ fn reaching_max_tokens_is_reported_as_length() {
         .chat(
             &user("Write a long story about a dragon."),
             &greedy(5),
+            None,
             &mut |_| {},
         )
         .unwrap();
@@ -144,7 +146,9 @@ fn grammar_constrained_quiz_question_parses_and_respects_the_schema() {
             json_schema: Some(quiz_schema()),
             threads: None,
         };
-        let generation = shared().chat(&messages, &options, &mut |_| {}).unwrap();
+        let generation = shared()
+            .chat(&messages, &options, None, &mut |_| {})
+            .unwrap();
         assert_eq!(
             generation.finish_reason,
             FinishReason::Stop,
@@ -186,7 +190,7 @@ fn json_cut_off_by_max_tokens_is_an_error_not_a_result() {
         threads: None,
     };
     let error = shared()
-        .chat(&user(PASSAGE), &options, &mut |_| {})
+        .chat(&user(PASSAGE), &options, None, &mut |_| {})
         .unwrap_err();
     assert!(error.to_string().contains("max_tokens"), "{error}");
 }
@@ -201,7 +205,7 @@ fn prompt_larger_than_the_context_is_a_context_overflow() {
         prompt_tokens > 256,
         "test text has only {prompt_tokens} tokens"
     );
-    match small.chat(&user(&long_text), &greedy(32), &mut |_| {
+    match small.chat(&user(&long_text), &greedy(32), None, &mut |_| {
         panic!("nothing may be generated")
     }) {
         Err(EngineError::ContextOverflow { needed, limit }) => {
@@ -215,12 +219,14 @@ fn prompt_larger_than_the_context_is_a_context_overflow() {
     }
     // A prompt that fits on its own but not with its max_tokens overflows too: nothing is cut.
     let medium_text = "The quick brown fox jumps over the lazy dog. ".repeat(15);
-    match small.chat(&user(&medium_text), &greedy(200), &mut |_| {}) {
+    match small.chat(&user(&medium_text), &greedy(200), None, &mut |_| {}) {
         Err(EngineError::ContextOverflow { needed, limit: 256 }) => assert!(needed > 256),
         other => panic!("expected ContextOverflow, got {other:?}"),
     }
     // The worker is still fine afterwards.
-    let generation = small.chat(&user("Hi"), &greedy(4), &mut |_| {}).unwrap();
+    let generation = small
+        .chat(&user("Hi"), &greedy(4), None, &mut |_| {})
+        .unwrap();
     assert!(generation.completion_tokens >= 1);
 }
 
@@ -236,11 +242,11 @@ fn count_tokens_matches_the_prompt_tokens_of_a_chat() {
         "{short_count} / {long_count}"
     );
     let short_prompt = llm
-        .chat(&user(short), &greedy(1), &mut |_| {})
+        .chat(&user(short), &greedy(1), None, &mut |_| {})
         .unwrap()
         .prompt_tokens as usize;
     let long_prompt = llm
-        .chat(&user(long), &greedy(1), &mut |_| {})
+        .chat(&user(long), &greedy(1), None, &mut |_| {})
         .unwrap()
         .prompt_tokens as usize;
     // The chat template adds the same few tokens around any user message.
@@ -273,7 +279,9 @@ fn bad_model_files_are_clear_errors_and_the_caller_survives() {
         (&truncated, "cannot load"),
     ] {
         let llm = worker(file, 512);
-        let error = llm.chat(&user("Hi"), &greedy(4), &mut |_| {}).unwrap_err();
+        let error = llm
+            .chat(&user("Hi"), &greedy(4), None, &mut |_| {})
+            .unwrap_err();
         match &error {
             EngineError::BadModel { path, problem } => {
                 assert_eq!(path, file);
@@ -298,16 +306,21 @@ fn a_worker_killed_mid_reply_is_a_crash_report_and_the_next_request_restarts_it(
     llm.supervisor().ensure_started().unwrap();
     let first_pid = llm.supervisor().pid().unwrap();
     let mut killed = false;
-    let result = llm.chat(&user("Tell me about the moon."), &greedy(200), &mut |_| {
-        if !killed {
-            killed = true;
-            let status = std::process::Command::new("kill")
-                .args(["-9", &first_pid.to_string()])
-                .status()
-                .unwrap();
-            assert!(status.success());
-        }
-    });
+    let result = llm.chat(
+        &user("Tell me about the moon."),
+        &greedy(200),
+        None,
+        &mut |_| {
+            if !killed {
+                killed = true;
+                let status = std::process::Command::new("kill")
+                    .args(["-9", &first_pid.to_string()])
+                    .status()
+                    .unwrap();
+                assert!(status.success());
+            }
+        },
+    );
     match result {
         Err(EngineError::WorkerCrashed { worker, reason, .. }) => {
             assert_eq!(worker, "llm");
@@ -315,7 +328,9 @@ fn a_worker_killed_mid_reply_is_a_crash_report_and_the_next_request_restarts_it(
         }
         other => panic!("expected WorkerCrashed, got {other:?}"),
     }
-    let generation = llm.chat(&user("Hi"), &greedy(4), &mut |_| {}).unwrap();
+    let generation = llm
+        .chat(&user("Hi"), &greedy(4), None, &mut |_| {})
+        .unwrap();
     assert!(generation.completion_tokens >= 1);
     assert_ne!(llm.supervisor().pid(), Some(first_pid));
 }

@@ -4,8 +4,46 @@
 //! `scripts/install-system-deps`), so no recording is committed and every test knows exactly what
 //! was said. Model lookups fail loudly: a test that needs a model must not pass without it.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::{Mutex, OnceLock};
+
+/// The binary `binary` of workspace package `package`, built by this test run (once per test
+/// process) with the same cargo and target folder, so a test never drives a stale worker.
+///
+/// Tests point supervisors at the result through `WorkerSpec::binary` rather than the
+/// process-wide `LITTLEMONSTER_WORKER_DIR`, which parallel tests could race on.
+pub fn built_binary(package: &str, binary: &str) -> PathBuf {
+    static BUILT: OnceLock<Mutex<HashMap<String, PathBuf>>> = OnceLock::new();
+    let mut built = BUILT
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(path) = built.get(binary) {
+        return path.clone();
+    }
+    let output = Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "-p", package, "--bin", binary])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap_or_else(|error| panic!("cannot run cargo to build {binary}: {error}"));
+    assert!(
+        output.status.success(),
+        "cargo build -p {package} --bin {binary} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // A test runs as <target>/<profile>/deps/<test>-<hash>; binaries are in <target>/<profile>/.
+    let exe = std::env::current_exe().expect("the test executable's path");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("tests run from <target>/<profile>/deps");
+    let path = profile_dir.join(binary);
+    assert!(path.is_file(), "{} was not built", path.display());
+    built.insert(binary.to_owned(), path.clone());
+    path
+}
 
 /// The installed file `file` of catalog model `id`, or a panic that tells the developer how to get it.
 pub fn require_model(id: &str, file: &str) -> PathBuf {

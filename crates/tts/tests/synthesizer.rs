@@ -2,7 +2,6 @@
 //! (`scripts/fetch-models`), with Debian's espeak-ng-data.
 #![allow(clippy::unwrap_used)] // Tests may unwrap.
 
-use std::path::Path;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -139,27 +138,9 @@ fn a_missing_voice_file_is_named_in_the_error() {
 }
 
 /// `lm-stt-worker`, built by this test run with the same cargo and target folder, so the round
-/// trip never runs a stale worker. (Same approach as lm-core's stt_worker tests.)
+/// trip never runs a stale worker.
 fn stt_worker_binary() -> std::path::PathBuf {
-    let output = std::process::Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "-p", "lm-stt-worker"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run cargo to build lm-stt-worker");
-    assert!(
-        output.status.success(),
-        "cargo build -p lm-stt-worker failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    // This test runs as <target>/debug/deps/synthesizer-<hash>; the worker is in <target>/debug/.
-    let exe = std::env::current_exe().unwrap();
-    let binary = exe
-        .parent()
-        .and_then(Path::parent)
-        .unwrap()
-        .join(STT_WORKER_BINARY);
-    assert!(binary.is_file(), "{} was not built", binary.display());
-    binary
+    lm_testkit::built_binary("lm-stt-worker", STT_WORKER_BINARY)
 }
 
 #[test]

@@ -162,6 +162,15 @@ pub enum WorkerError {
         /// The context size the model was loaded with.
         limit: usize,
     },
+    /// Structured (JSON) output reached `max_tokens` before it was complete.
+    #[error(
+        "the JSON answer was cut off at max_tokens ({max_tokens}); raise max_tokens or tighten \
+         the schema's bounds"
+    )]
+    OutputCutOff {
+        /// The limit that was reached.
+        max_tokens: u32,
+    },
     /// This CPU lacks instructions the worker binary was compiled to use.
     #[error("{message}")]
     UnsupportedCpu {

@@ -16,9 +16,12 @@ pub struct EmbedArgs {
     /// Also embed each non-empty line of this UTF-8 file.
     #[arg(long)]
     file: Option<PathBuf>,
-    /// ONNX Runtime threads.
-    #[arg(long)]
-    threads: Option<usize>,
+    /// ONNX Runtime intra-op threads (the embedder's default when omitted).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
+    /// Texts per inference call (the embedder's default when omitted).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    batch_size: Option<u16>,
 }
 
 /// Prints one JSON array of floats per text, in input order.
@@ -39,7 +42,10 @@ pub fn run(args: EmbedArgs, stats: Stats) -> anyhow::Result<()> {
     }
     let mut options = FastEmbedderOptions::default();
     if let Some(threads) = args.threads {
-        options.threads = threads;
+        options.threads = usize::from(threads);
+    }
+    if let Some(batch_size) = args.batch_size {
+        options.batch_size = usize::from(batch_size);
     }
     let embedder = FastEmbedder::new(&options)?;
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
@@ -56,6 +62,8 @@ pub fn run(args: EmbedArgs, stats: Stats) -> anyhow::Result<()> {
             "texts": texts.len(),
             "embed_ms": embed_seconds * 1000.0,
             "texts_per_second": texts.len() as f64 / embed_seconds,
+            "batch_size": options.batch_size,
+            "threads": options.threads,
         }),
     );
     Ok(())

@@ -1,7 +1,14 @@
 //! One module per subcommand.
 
 pub mod ask;
+pub mod conversations;
+pub mod devices;
 pub mod embed;
+pub mod import;
+pub mod jobs;
 pub mod models;
+pub mod record;
 pub mod say;
+pub mod search;
 pub mod transcribe;
+pub mod transcript;

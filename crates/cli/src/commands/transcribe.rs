@@ -58,7 +58,7 @@ fn audio_duration_ms(path: &std::path::Path) -> Option<u64> {
 }
 
 /// `[00:01:02.500 --> 00:01:05.000] text`
-fn timestamped_line(segment: &TranscriptSegment) -> String {
+pub(crate) fn timestamped_line(segment: &TranscriptSegment) -> String {
     format!(
         "[{} --> {}] {}",
         clock(segment.start_ms),

@@ -87,6 +87,7 @@ fn bundled_catalog_parses_and_lists_every_model_with_hash_and_size() {
         ("gemma3-270m", ModelRole::Llm, "gemma-3-270m-Q4_K_M.gguf"),
         ("minilm-l6-v2", ModelRole::Embedding, "model.onnx"),
         ("piper-joe-medium", ModelRole::Tts, "en_US-joe-medium.onnx"),
+        ("silero-vad", ModelRole::Vad, "silero_vad_16k_sequence.onnx"),
         ("onnxruntime", ModelRole::Runtime, "libonnxruntime.so"),
     ];
     assert_eq!(catalog.entries().len(), expected.len());

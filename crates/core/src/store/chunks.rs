@@ -3,7 +3,7 @@
 //! Chunks are derived data (the index job makes them from transcripts and pages), so they are
 //! local-only and deleted for real when their source is re-chunked.
 
-use rusqlite::{Row, params};
+use rusqlite::{OptionalExtension, Row, Transaction, params};
 
 use super::{DocumentId, LectureId, Store, StoreError, UnixMillis, now_ms};
 
@@ -64,7 +64,7 @@ impl ChunkSource {
         }
     }
 
-    fn id(&self) -> &str {
+    pub(super) fn id(&self) -> &str {
         match self {
             Self::Document(id) => id.as_str(),
             Self::Lecture(id) => id.as_str(),
@@ -129,47 +129,37 @@ impl<'s> Chunks<'s> {
 
     /// Inserts `chunks` all or nothing and returns their ids, in the same order.
     pub fn insert_batch(&self, chunks: &[NewChunk]) -> Result<Vec<ChunkId>, StoreError> {
-        self.store.write("insert chunks", |tx| {
-            let now = now_ms();
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO chunks (id, document_id, page_number, lecture_id, start_ms, end_ms,
-                                     text, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )?;
-            let mut ids = Vec::with_capacity(chunks.len());
-            for chunk in chunks {
-                let id = ChunkId::generate();
-                match &chunk.locator {
-                    SourceLocator::DocumentPage { document_id, page } => {
-                        insert.execute(params![
-                            id,
-                            document_id,
-                            page,
-                            None::<&str>,
-                            None::<u64>,
-                            None::<u64>,
-                            chunk.text,
-                            now
-                        ])?
-                    }
-                    SourceLocator::LectureSpan {
-                        lecture_id,
-                        start_ms,
-                        end_ms,
-                    } => insert.execute(params![
-                        id,
-                        None::<&str>,
-                        None::<u32>,
-                        lecture_id,
-                        start_ms,
-                        end_ms,
-                        chunk.text,
-                        now
-                    ])?,
-                };
-                ids.push(id);
-            }
-            Ok(ids)
+        self.store
+            .write("insert chunks", |tx| insert_chunks(tx, chunks, now_ms()))
+    }
+
+    /// One chunk.
+    pub fn get(&self, id: &ChunkId) -> Result<Chunk, StoreError> {
+        self.store
+            .read("read a chunk", |conn| {
+                conn.prepare_cached(
+                    "SELECT id, document_id, page_number, lecture_id, start_ms, end_ms, text,
+                            created_at
+                     FROM chunks WHERE id = ?1",
+                )?
+                .query_row([id], Chunk::from_row)
+                .optional()
+            })?
+            .ok_or_else(|| StoreError::NotFound {
+                entity: "chunk",
+                id: id.to_string(),
+            })
+    }
+
+    /// How many chunks a source has.
+    pub fn count_by_source(&self, source: &ChunkSource) -> Result<u64, StoreError> {
+        let (filter, _) = source.filter();
+        self.store.read("count chunks", |conn| {
+            conn.query_row(
+                &format!("SELECT count(*) FROM chunks WHERE {filter}"),
+                [source.id()],
+                |row| row.get(0),
+            )
         })
     }
 
@@ -186,6 +176,58 @@ impl<'s> Chunks<'s> {
         })
     }
 
+    /// Replaces every chunk of `source` by `chunks` (which must all belong to it) in one
+    /// transaction, so a reader sees the old chunks or the new ones, never a mix. The old chunks'
+    /// embeddings go with them (foreign key). Returns the new ids, in order.
+    pub fn replace_source(
+        &self,
+        source: &ChunkSource,
+        chunks: &[NewChunk],
+    ) -> Result<Vec<ChunkId>, StoreError> {
+        if let Some(stranger) = chunks.iter().find(|c| &c.locator.source() != source) {
+            return Err(StoreError::Invalid {
+                field: "chunks",
+                problem: format!(
+                    "a chunk of {:?} cannot replace the chunks of {source:?}",
+                    stranger.locator.source()
+                ),
+            });
+        }
+        let (filter, _) = source.filter();
+        self.store.write("replace chunks", |tx| {
+            tx.execute(&format!("DELETE FROM chunks WHERE {filter}"), [source.id()])?;
+            insert_chunks(tx, chunks, now_ms())
+        })
+    }
+
+    /// The chunks of `source` that have no embedding by `model_id` yet, in reading order: what
+    /// an interrupted index job still has to embed.
+    pub fn list_unembedded(
+        &self,
+        source: &ChunkSource,
+        model_id: &str,
+    ) -> Result<Vec<Chunk>, StoreError> {
+        let (filter, order) = source.filter();
+        self.store.read("list chunks without embeddings", |conn| {
+            conn.prepare_cached(&format!(
+                "SELECT id, document_id, page_number, lecture_id, start_ms, end_ms, text, created_at
+                 FROM chunks
+                 WHERE {filter} AND NOT EXISTS (
+                     SELECT 1 FROM embeddings e WHERE e.chunk_id = chunks.id AND e.model_id = ?2)
+                 ORDER BY {order}"
+            ))?
+            .query_map(params![source.id(), model_id], Chunk::from_row)?
+            .collect()
+        })
+    }
+
+    /// How many chunks the database holds in all.
+    pub fn count(&self) -> Result<u64, StoreError> {
+        self.store.read("count chunks", |conn| {
+            conn.query_row("SELECT count(*) FROM chunks", [], |row| row.get(0))
+        })
+    }
+
     /// Deletes every chunk of a source (and, through the foreign key, their embeddings) before
     /// it is chunked again. Returns how many were deleted.
     pub fn delete_by_source(&self, source: &ChunkSource) -> Result<usize, StoreError> {
@@ -194,6 +236,52 @@ impl<'s> Chunks<'s> {
             tx.execute(&format!("DELETE FROM chunks WHERE {filter}"), [source.id()])
         })
     }
+}
+
+/// Inserts `chunks` inside the caller's transaction (see [`Chunks::insert_batch`]) and returns
+/// their ids, in the same order.
+pub(super) fn insert_chunks(
+    tx: &Transaction<'_>,
+    chunks: &[NewChunk],
+    now: UnixMillis,
+) -> rusqlite::Result<Vec<ChunkId>> {
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO chunks (id, document_id, page_number, lecture_id, start_ms, end_ms,
+                             text, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    let mut ids = Vec::with_capacity(chunks.len());
+    for chunk in chunks {
+        let id = ChunkId::generate();
+        match &chunk.locator {
+            SourceLocator::DocumentPage { document_id, page } => insert.execute(params![
+                id,
+                document_id,
+                page,
+                None::<&str>,
+                None::<u64>,
+                None::<u64>,
+                chunk.text,
+                now
+            ])?,
+            SourceLocator::LectureSpan {
+                lecture_id,
+                start_ms,
+                end_ms,
+            } => insert.execute(params![
+                id,
+                None::<&str>,
+                None::<u32>,
+                lecture_id,
+                start_ms,
+                end_ms,
+                chunk.text,
+                now
+            ])?,
+        };
+        ids.push(id);
+    }
+    Ok(ids)
 }
 
 #[cfg(test)]

@@ -2,9 +2,13 @@
 
 use std::path::PathBuf;
 
-use rusqlite::{OptionalExtension, Row, params};
+use rusqlite::{OptionalExtension, Row, Transaction, TransactionBehavior, params};
 
-use super::{ClassId, Store, StoreError, UnixMillis, new_id, non_empty, now_ms, path_text};
+use super::chunks::insert_chunks;
+use super::{
+    ClassId, NewChunk, SourceLocator, Store, StoreError, UnixMillis, new_id, non_empty, now_ms,
+    path_text, tombstone_live,
+};
 
 id_type!(
     /// The id of a [`Document`].
@@ -36,7 +40,7 @@ pub struct Document {
     pub class_id: ClassId,
     /// Display title.
     pub title: String,
-    /// The stored file, relative to the profile's media folder.
+    /// The stored file, relative to the profile folder.
     pub file_path: PathBuf,
     /// Content hash of the file (hex).
     pub content_hash: String,
@@ -59,7 +63,7 @@ pub struct NewDocument {
     pub class_id: ClassId,
     /// Display title (trimmed, not empty).
     pub title: String,
-    /// The stored file, relative to the profile's media folder.
+    /// The stored file, relative to the profile folder.
     pub file_path: PathBuf,
     /// Content hash of the file (hex).
     pub content_hash: String,
@@ -110,8 +114,19 @@ impl<'s> Documents<'s> {
 
     /// Adds a document; its pages come later with [`Documents::replace_pages`].
     pub fn create(&self, new: &NewDocument) -> Result<Document, StoreError> {
+        self.begin_create(new)?.commit()
+    }
+
+    /// Starts adding a document together with its pages and chunks in one transaction: nothing
+    /// is visible to other connections before [`DocumentWriter::commit`], and a writer dropped
+    /// without committing (after an error) leaves nothing behind.
+    ///
+    /// The transaction holds the database's write lock until then, so prepare the pages first
+    /// and write them in one go.
+    pub fn begin_create(&self, new: &NewDocument) -> Result<DocumentWriter<'s>, StoreError> {
+        const OPERATION: &str = "create a document";
         let now = now_ms();
-        let file_path = path_text("document path", &new.file_path)?;
+        let file_path = path_text("document path", &new.file_path)?.to_owned();
         let document = Document {
             id: DocumentId::generate(),
             class_id: new.class_id.clone(),
@@ -124,24 +139,55 @@ impl<'s> Documents<'s> {
             created_at: now,
             updated_at: now,
         };
-        self.store.write("create a document", |tx| {
-            tx.execute(
-                "INSERT INTO documents (id, class_id, title, file_path, content_hash, kind, mime,
-                                        created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
-                params![
-                    document.id,
-                    document.class_id,
-                    document.title,
-                    file_path,
-                    document.content_hash,
-                    document.kind,
-                    document.mime,
-                    now
-                ],
+        let db = |source| StoreError::Db {
+            operation: OPERATION,
+            source,
+        };
+        // `new_unchecked` only means nesting is checked at run time: the store never nests.
+        let tx = Transaction::new_unchecked(&self.store.conn, TransactionBehavior::Immediate)
+            .map_err(db)?;
+        tx.execute(
+            "INSERT INTO documents (id, class_id, title, file_path, content_hash, kind, mime,
+                                    created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+            params![
+                document.id,
+                document.class_id,
+                document.title,
+                file_path,
+                document.content_hash,
+                document.kind,
+                document.mime,
+                now
+            ],
+        )
+        .map_err(db)?;
+        Ok(DocumentWriter {
+            tx,
+            document,
+            page_count: 0,
+            now,
+        })
+    }
+
+    /// The live document of a class with this content hash (the same file imported before).
+    pub fn find_by_content_hash(
+        &self,
+        class_id: &ClassId,
+        content_hash: &str,
+    ) -> Result<Option<Document>, StoreError> {
+        self.store.read("find a document by its content", |conn| {
+            conn.query_row(
+                &format!(
+                    "SELECT {COLUMNS} FROM documents
+                     WHERE class_id = ?1 AND content_hash = ?2 AND deleted_at IS NULL
+                     ORDER BY created_at, id LIMIT 1"
+                ),
+                params![class_id, content_hash],
+                Document::from_row,
             )
-        })?;
-        Ok(document)
+            .optional()
+        })
     }
 
     /// One live document.
@@ -193,11 +239,7 @@ impl<'s> Documents<'s> {
             if changed == 0 {
                 return Ok(0);
             }
-            tx.execute(
-                "UPDATE document_pages SET deleted_at = ?2, updated_at = ?2
-                 WHERE document_id = ?1 AND deleted_at IS NULL",
-                params![id, now],
-            )?;
+            tombstone_live(tx, "document_pages", "document_id", id, now)?;
             let mut insert = tx.prepare_cached(
                 "INSERT INTO document_pages (id, document_id, page_number, text, created_at,
                                              updated_at)
@@ -217,6 +259,29 @@ impl<'s> Documents<'s> {
         }
     }
 
+    /// Deletes a document: the document and its pages become tombstones (synced, so other
+    /// devices delete them too) and its chunks and their embeddings, which are derived and
+    /// local, are deleted for real, all in one transaction. The file stays in the content store
+    /// (another document may share it). The search index drops the chunks on its next sync.
+    pub fn delete(&self, id: &DocumentId) -> Result<(), StoreError> {
+        let changed = self.store.write("delete a document", |tx| {
+            let now = now_ms();
+            let changed = tombstone_live(tx, "documents", "id", id, now)?;
+            if changed > 0 {
+                tombstone_live(tx, "document_pages", "document_id", id, now)?;
+                tx.execute("DELETE FROM chunks WHERE document_id = ?1", [id])?;
+            }
+            Ok(changed)
+        })?;
+        if changed == 0 {
+            return Err(StoreError::NotFound {
+                entity: "document",
+                id: id.to_string(),
+            });
+        }
+        Ok(())
+    }
+
     /// The live pages of a document, by page number.
     pub fn pages(&self, id: &DocumentId) -> Result<Vec<DocumentPage>, StoreError> {
         self.store.read("list a document's pages", |conn| {
@@ -232,6 +297,78 @@ impl<'s> Documents<'s> {
             })?
             .collect()
         })
+    }
+}
+
+/// A document being added with its pages and chunks, from [`Documents::begin_create`].
+pub struct DocumentWriter<'s> {
+    tx: Transaction<'s>,
+    document: Document,
+    page_count: u32,
+    now: UnixMillis,
+}
+
+impl DocumentWriter<'_> {
+    /// The document being added (its id is final).
+    pub fn document(&self) -> &Document {
+        &self.document
+    }
+
+    /// Adds one page and the chunks made from it (each located on this page), in page order.
+    pub fn add_page(&mut self, page: &DocumentPage, chunks: Vec<String>) -> Result<(), StoreError> {
+        let write = || {
+            self.tx
+                .prepare_cached(
+                    "INSERT INTO document_pages (id, document_id, page_number, text, created_at,
+                                                 updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+                )?
+                .execute(params![
+                    new_id(),
+                    self.document.id,
+                    page.number,
+                    page.text,
+                    self.now
+                ])?;
+            let chunks: Vec<NewChunk> = chunks
+                .into_iter()
+                .map(|text| NewChunk {
+                    locator: SourceLocator::DocumentPage {
+                        document_id: self.document.id.clone(),
+                        page: page.number,
+                    },
+                    text,
+                })
+                .collect();
+            insert_chunks(&self.tx, &chunks, self.now)
+        };
+        write().map_err(|source| StoreError::Db {
+            operation: "store a document page",
+            source,
+        })?;
+        self.page_count += 1;
+        Ok(())
+    }
+
+    /// Sets the page count to the pages added (when there are any) and commits everything.
+    pub fn commit(mut self) -> Result<Document, StoreError> {
+        let commit = |tx: Transaction<'_>, document: &Document, pages: u32| {
+            if pages > 0 {
+                tx.execute(
+                    "UPDATE documents SET page_count = ?2 WHERE id = ?1",
+                    params![document.id, pages],
+                )?;
+            }
+            tx.commit()
+        };
+        commit(self.tx, &self.document, self.page_count).map_err(|source| StoreError::Db {
+            operation: "create a document",
+            source,
+        })?;
+        if self.page_count > 0 {
+            self.document.page_count = Some(self.page_count);
+        }
+        Ok(self.document)
     }
 }
 

@@ -5,7 +5,7 @@
 use rusqlite::params;
 use rusqlite::types::Type;
 
-use super::{ChunkId, Store, StoreError, now_ms};
+use super::{ChunkId, ChunkSource, Store, StoreError, now_ms};
 
 /// The embedding repository, borrowed from [`Store::embeddings`].
 pub struct Embeddings<'s> {
@@ -53,30 +53,65 @@ impl<'s> Embeddings<'s> {
         })
     }
 
+    /// The vectors of `model_id` for the chunks of one source (what the index job adds to the
+    /// vector index once the source is embedded).
+    pub fn list_by_source(
+        &self,
+        model_id: &str,
+        source: &ChunkSource,
+    ) -> Result<Vec<(ChunkId, Vec<f32>)>, StoreError> {
+        let column = match source {
+            ChunkSource::Document(_) => "document_id",
+            ChunkSource::Lecture(_) => "lecture_id",
+        };
+        self.store.read("read a source's embeddings", |conn| {
+            conn.prepare_cached(&format!(
+                "SELECT e.chunk_id, e.vector FROM embeddings e JOIN chunks c ON c.id = e.chunk_id
+                 WHERE e.model_id = ?1 AND c.{column} = ?2 ORDER BY e.chunk_id"
+            ))?
+            .query_map(params![model_id, source.id()], vector_row)?
+            .collect()
+        })
+    }
+
+    /// How many vectors of `model_id` are stored.
+    pub fn count_by_model(&self, model_id: &str) -> Result<u64, StoreError> {
+        self.store.read("count embeddings", |conn| {
+            conn.query_row(
+                "SELECT count(*) FROM embeddings WHERE model_id = ?1",
+                [model_id],
+                |row| row.get(0),
+            )
+        })
+    }
+
     /// Every vector of `model_id`, for building the in-memory vector index.
     pub fn list_by_model(&self, model_id: &str) -> Result<Vec<(ChunkId, Vec<f32>)>, StoreError> {
         self.store.read("read embeddings", |conn| {
             conn.prepare_cached(
                 "SELECT chunk_id, vector FROM embeddings WHERE model_id = ?1 ORDER BY chunk_id",
             )?
-            .query_map([model_id], |row| {
-                let bytes: Vec<u8> = row.get(1)?;
-                let vector = decode(&bytes).ok_or_else(|| {
-                    rusqlite::Error::FromSqlConversionFailure(
-                        1,
-                        Type::Blob,
-                        format!(
-                            "an embedding of {} bytes is not a whole number of f32",
-                            bytes.len()
-                        )
-                        .into(),
-                    )
-                })?;
-                Ok((row.get(0)?, vector))
-            })?
+            .query_map([model_id], vector_row)?
             .collect()
         })
     }
+}
+
+/// A `(chunk_id, vector)` row.
+fn vector_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(ChunkId, Vec<f32>)> {
+    let bytes: Vec<u8> = row.get(1)?;
+    let vector = decode(&bytes).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            1,
+            Type::Blob,
+            format!(
+                "an embedding of {} bytes is not a whole number of f32",
+                bytes.len()
+            )
+            .into(),
+        )
+    })?;
+    Ok((row.get(0)?, vector))
 }
 
 fn encode(vector: &[f32]) -> Vec<u8> {

@@ -11,7 +11,11 @@ use std::time::Duration;
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 use serde_json::Value;
 
-use super::{Store, StoreError, UnixMillis, json_column, non_empty, now_ms, to_json};
+use super::transcripts::{SegmentInput, insert_segment};
+use super::{
+    LectureId, Store, StoreError, UnixMillis, json_column, non_empty, now_ms, to_json,
+    tombstone_live,
+};
 
 id_type!(
     /// The id of a [`Job`].
@@ -55,6 +59,10 @@ pub struct Job {
     pub priority: i64,
     /// Fraction done, 0 to 1.
     pub progress: f64,
+    /// Seconds of media processed so far, for jobs that work through audio.
+    pub progress_seconds: Option<f64>,
+    /// What the job is doing now, in words ("chunk 3 of 12").
+    pub progress_message: Option<String>,
     /// How many times it has been claimed.
     pub attempts: u32,
     /// Claims allowed before a failure is final.
@@ -126,6 +134,43 @@ impl EnqueueOutcome {
     }
 }
 
+/// How far a running job has got, as reported to [`Jobs::update_progress`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct JobProgress {
+    /// Fraction done, 0 to 1.
+    pub fraction: f64,
+    /// Seconds of media processed so far, when the job works through audio.
+    pub seconds: Option<f64>,
+    /// What the job is doing now, in words.
+    pub message: Option<String>,
+}
+
+impl JobProgress {
+    /// Progress with only a fraction (0 to 1).
+    pub fn fraction(fraction: f64) -> Self {
+        Self {
+            fraction,
+            ..Self::default()
+        }
+    }
+
+    fn validate(&self) -> Result<(), StoreError> {
+        if !(0.0..=1.0).contains(&self.fraction) {
+            return Err(StoreError::Invalid {
+                field: "progress",
+                problem: format!("{} is not between 0 and 1", self.fraction),
+            });
+        }
+        if self.seconds.is_some_and(|s| !(s >= 0.0 && s.is_finite())) {
+            return Err(StoreError::Invalid {
+                field: "progress seconds",
+                problem: format!("{:?} is not a number of seconds", self.seconds),
+            });
+        }
+        Ok(())
+    }
+}
+
 /// The result of [`Jobs::fail`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailOutcome {
@@ -135,9 +180,10 @@ pub enum FailOutcome {
     Failed,
 }
 
-const COLUMNS: &str = "id, kind, payload_json, status, priority, progress, attempts, max_attempts, \
-                       next_run_at, error, checkpoint_json, dedupe_key, created_at, updated_at, \
-                       started_at, finished_at";
+const COLUMNS: &str = "id, kind, payload_json, status, priority, progress, progress_seconds, \
+                       progress_message, attempts, max_attempts, next_run_at, error, \
+                       checkpoint_json, dedupe_key, created_at, updated_at, started_at, \
+                       finished_at";
 
 impl Job {
     fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
@@ -148,6 +194,8 @@ impl Job {
             status: row.get("status")?,
             priority: row.get("priority")?,
             progress: row.get("progress")?,
+            progress_seconds: row.get("progress_seconds")?,
+            progress_message: row.get("progress_message")?,
             attempts: row.get("attempts")?,
             max_attempts: row.get("max_attempts")?,
             next_run_at: row.get("next_run_at")?,
@@ -244,46 +292,99 @@ impl<'s> Jobs<'s> {
     /// Claims the most urgent queued job that is due at `now` (highest priority, then earliest
     /// `next_run_at`, then oldest): it becomes `running` with one more attempt counted.
     pub fn claim_next(&self, now: UnixMillis) -> Result<Option<Job>, StoreError> {
+        self.claim(now, None)
+    }
+
+    /// [`Jobs::claim_next`] among the jobs whose kind is one of `kinds` only (the kinds one
+    /// runner lane handles).
+    pub fn claim_next_of(
+        &self,
+        now: UnixMillis,
+        kinds: &[&str],
+    ) -> Result<Option<Job>, StoreError> {
+        self.claim(now, Some(kinds))
+    }
+
+    fn claim(&self, now: UnixMillis, kinds: Option<&[&str]>) -> Result<Option<Job>, StoreError> {
         self.store.write("claim a job", |tx| {
+            let kinds = kinds.map(to_json).transpose()?;
             tx.query_row(
                 &format!(
                     "UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = ?1,
                                      updated_at = ?1
-                     WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND next_run_at <= ?1
+                     WHERE id = (SELECT id FROM jobs
+                                 WHERE status = 'queued' AND next_run_at <= ?1
+                                   AND (?2 IS NULL OR kind IN (SELECT value FROM json_each(?2)))
                                  ORDER BY priority DESC, next_run_at, created_at, id LIMIT 1)
                      RETURNING {COLUMNS}"
                 ),
-                [now],
+                params![now, kinds],
                 Job::from_row,
             )
             .optional()
         })
     }
 
-    /// Records the progress (0 to 1) of a running job and, when given, a new checkpoint to
-    /// resume from. Fails with [`StoreError::JobState`] once the job is no longer running, which
-    /// is how a worker learns that its job was cancelled.
+    /// When the next queued job of one of `kinds` becomes due (it may be in the past), or `None`
+    /// when none is queued. A runner sleeps until then.
+    pub fn next_due_at(&self, kinds: &[&str]) -> Result<Option<UnixMillis>, StoreError> {
+        self.store.read("find the next due job", |conn| {
+            let kinds = to_json(&kinds)?;
+            conn.query_row(
+                "SELECT min(next_run_at) FROM jobs
+                 WHERE status = 'queued' AND kind IN (SELECT value FROM json_each(?1))",
+                [kinds],
+                |row| row.get(0),
+            )
+        })
+    }
+
+    /// Records the progress of a running job and, when given, a new checkpoint to resume from.
+    /// Fails with [`StoreError::JobState`] once the job is no longer running, which is how a
+    /// worker learns that its job was cancelled.
     pub fn update_progress(
         &self,
         id: &JobId,
-        progress: f64,
+        progress: &JobProgress,
         checkpoint: Option<&Value>,
     ) -> Result<(), StoreError> {
-        if !(0.0..=1.0).contains(&progress) {
-            return Err(StoreError::Invalid {
-                field: "progress",
-                problem: format!("{progress} is not between 0 and 1"),
-            });
-        }
+        progress.validate()?;
         self.guarded(id, "update the progress of", |tx| {
             let checkpoint = checkpoint.map(to_json).transpose()?;
-            tx.execute(
-                "UPDATE jobs SET progress = ?2, checkpoint_json = coalesce(?3, checkpoint_json),
-                                 updated_at = ?4
-                 WHERE id = ?1 AND status = 'running'",
-                params![id, progress, checkpoint, now_ms()],
-            )
-            .map(|changed| (changed == 1).then_some(()))
+            write_progress(tx, id, progress, checkpoint.as_deref())
+        })
+    }
+
+    /// Stores the transcript segments one step of a running transcription job produced
+    /// together with the job's progress and its new checkpoint, in one transaction: after a
+    /// crash either both are stored or neither, so a resumed job never duplicates or loses
+    /// segments. With `replaces_transcript` (the first step of a re-transcription) the
+    /// lecture's older transcript is turned into tombstones in the same transaction, so it stays
+    /// until the new one has its first segments. Fails with [`StoreError::JobState`] (storing
+    /// nothing) once the job is no longer running.
+    pub fn checkpoint_with_segments(
+        &self,
+        id: &JobId,
+        progress: &JobProgress,
+        checkpoint: &Value,
+        lecture_id: &LectureId,
+        segments: &[SegmentInput],
+        replaces_transcript: bool,
+    ) -> Result<(), StoreError> {
+        progress.validate()?;
+        self.guarded(id, "store transcript segments of", |tx| {
+            let checkpoint = to_json(checkpoint)?;
+            if write_progress(tx, id, progress, Some(&checkpoint))?.is_none() {
+                return Ok(None);
+            }
+            let now = now_ms();
+            if replaces_transcript {
+                tombstone_live(tx, "transcript_segments", "lecture_id", lecture_id, now)?;
+            }
+            for segment in segments {
+                insert_segment(tx, lecture_id, segment, now)?;
+            }
+            Ok(Some(()))
         })
     }
 
@@ -305,6 +406,21 @@ impl<'s> Jobs<'s> {
     /// exponential backoff (10 s, 20 s, 40 s, ... up to an hour), keeping its checkpoint;
     /// otherwise it is `failed` for good.
     pub fn fail(&self, id: &JobId, error: &str) -> Result<FailOutcome, StoreError> {
+        self.record_failure(id, error, true)
+    }
+
+    /// Records a failure that a retry cannot fix (a damaged file, a missing lecture): the
+    /// running job is `failed` at once, whatever attempts it has left.
+    pub fn fail_permanently(&self, id: &JobId, error: &str) -> Result<(), StoreError> {
+        self.record_failure(id, error, false).map(|_| ())
+    }
+
+    fn record_failure(
+        &self,
+        id: &JobId,
+        error: &str,
+        retry: bool,
+    ) -> Result<FailOutcome, StoreError> {
         self.guarded(id, "fail", |tx| {
             let Some((attempts, max_attempts)) = tx
                 .query_row(
@@ -317,7 +433,7 @@ impl<'s> Jobs<'s> {
                 return Ok(None);
             };
             let now = now_ms();
-            if attempts >= max_attempts {
+            if !retry || attempts >= max_attempts {
                 tx.execute(
                     "UPDATE jobs SET status = 'failed', error = ?2, finished_at = ?3, updated_at = ?3
                      WHERE id = ?1",
@@ -332,6 +448,36 @@ impl<'s> Jobs<'s> {
                 params![id, error, retry_at, now],
             )?;
             Ok(Some(FailOutcome::RetryAt(retry_at)))
+        })
+    }
+
+    /// Queues a failed or cancelled job again, now, with its attempts reset and its checkpoint
+    /// kept (so a long job resumes where it stopped). Refused with [`StoreError::JobState`] for a
+    /// job that is queued, running or done.
+    pub fn retry(&self, id: &JobId) -> Result<(), StoreError> {
+        self.guarded(id, "retry", |tx| {
+            let now = now_ms();
+            tx.execute(
+                "UPDATE jobs SET status = 'queued', attempts = 0, next_run_at = ?2,
+                                 finished_at = NULL, updated_at = ?2
+                 WHERE id = ?1 AND status IN ('failed', 'cancelled')",
+                params![id, now],
+            )
+            .map(|changed| (changed == 1).then_some(()))
+        })
+    }
+
+    /// Gives a running job back to the queue without counting the attempt, keeping its
+    /// checkpoint: for a runner that stops cleanly (the app quits) in the middle of a job.
+    pub fn release(&self, id: &JobId) -> Result<(), StoreError> {
+        self.guarded(id, "release", |tx| {
+            tx.execute(
+                "UPDATE jobs SET status = 'queued', attempts = max(attempts - 1, 0),
+                                 next_run_at = ?2, updated_at = ?2
+                 WHERE id = ?1 AND status = 'running'",
+                params![id, now_ms()],
+            )
+            .map(|changed| (changed == 1).then_some(()))
         })
     }
 
@@ -396,6 +542,30 @@ impl<'s> Jobs<'s> {
             },
         })
     }
+}
+
+/// Writes the progress (and checkpoint, when given) of a running job; `None` when it is not
+/// running.
+fn write_progress(
+    tx: &Transaction<'_>,
+    id: &JobId,
+    progress: &JobProgress,
+    checkpoint: Option<&str>,
+) -> rusqlite::Result<Option<()>> {
+    tx.execute(
+        "UPDATE jobs SET progress = ?2, progress_seconds = ?3, progress_message = ?4,
+                         checkpoint_json = coalesce(?5, checkpoint_json), updated_at = ?6
+         WHERE id = ?1 AND status = 'running'",
+        params![
+            id,
+            progress.fraction,
+            progress.seconds,
+            progress.message,
+            checkpoint,
+            now_ms()
+        ],
+    )
+    .map(|changed| (changed == 1).then_some(()))
 }
 
 /// The wait before retry number `attempts` (1 after the first failure).
@@ -473,7 +643,9 @@ mod tests {
         let id = enqueue(&store, NewJob::new("transcribe", json!({"lecture": "l1"})));
         // Progress needs a running job.
         assert!(matches!(
-            store.jobs().update_progress(&id, 0.5, None),
+            store
+                .jobs()
+                .update_progress(&id, &JobProgress::fraction(0.5), None),
             Err(StoreError::JobState {
                 status: JobStatus::Queued,
                 ..
@@ -482,9 +654,16 @@ mod tests {
         store.jobs().claim_next(now_ms()).unwrap().unwrap();
         store
             .jobs()
-            .update_progress(&id, 0.25, Some(&json!({"segment": 10})))
+            .update_progress(
+                &id,
+                &JobProgress::fraction(0.25),
+                Some(&json!({"segment": 10})),
+            )
             .unwrap();
-        store.jobs().update_progress(&id, 0.5, None).unwrap();
+        store
+            .jobs()
+            .update_progress(&id, &JobProgress::fraction(0.5), None)
+            .unwrap();
         let job = store.jobs().get(&id).unwrap();
         assert_eq!(job.progress, 0.5);
         assert_eq!(
@@ -495,7 +674,9 @@ mod tests {
 
         for bad in [-0.1, 1.5, f64::NAN] {
             assert!(matches!(
-                store.jobs().update_progress(&id, bad, None),
+                store
+                    .jobs()
+                    .update_progress(&id, &JobProgress::fraction(bad), None),
                 Err(StoreError::Invalid {
                     field: "progress",
                     ..
@@ -534,7 +715,7 @@ mod tests {
             store.jobs().claim_next(now).unwrap().unwrap();
             store
                 .jobs()
-                .update_progress(&id, 0.3, Some(&json!({"at": 3})))
+                .update_progress(&id, &JobProgress::fraction(0.3), Some(&json!({"at": 3})))
                 .unwrap();
             let before = now_ms();
             let FailOutcome::RetryAt(retry_at) = store.jobs().fail(&id, "worker crashed").unwrap()
@@ -602,7 +783,9 @@ mod tests {
         );
         // The running job's worker learns it at its next progress report.
         assert!(matches!(
-            store.jobs().update_progress(&running, 0.9, None),
+            store
+                .jobs()
+                .update_progress(&running, &JobProgress::fraction(0.9), None),
             Err(StoreError::JobState {
                 status: JobStatus::Cancelled,
                 ..

@@ -1,10 +1,10 @@
 //! Lectures: recorded or imported audio/video of a class.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use rusqlite::{OptionalExtension, Row, params};
 
-use super::{ClassId, Store, StoreError, UnixMillis, non_empty, now_ms, path_text};
+use super::{ClassId, Store, StoreError, UnixMillis, non_empty, now_ms, path_text, tombstone_live};
 
 id_type!(
     /// The id of a [`Lecture`].
@@ -14,6 +14,9 @@ id_type!(
 text_enum!(
     /// Where a lecture is in the processing pipeline.
     LectureStatus {
+        /// The microphone is capturing into a file under the profile's `recordings/` folder; the
+        /// media path points there until the recording ends.
+        Recording => "recording",
         /// The media is stored; nothing has run yet.
         Imported => "imported",
         /// A transcription job is working on it.
@@ -36,7 +39,7 @@ pub struct Lecture {
     pub class_id: ClassId,
     /// Display title.
     pub title: String,
-    /// The media file, relative to the profile's media folder.
+    /// The media file, relative to the profile folder.
     pub media_path: PathBuf,
     /// Content hash of the media file (hex), for deduplication and content addressing.
     pub media_hash: String,
@@ -57,7 +60,7 @@ pub struct NewLecture {
     pub class_id: ClassId,
     /// Display title (trimmed, not empty).
     pub title: String,
-    /// The media file, relative to the profile's media folder.
+    /// The media file, relative to the profile folder.
     pub media_path: PathBuf,
     /// Content hash of the media file (hex).
     pub media_hash: String,
@@ -94,6 +97,16 @@ impl<'s> Lectures<'s> {
 
     /// Adds a lecture in status [`LectureStatus::Imported`].
     pub fn create(&self, new: &NewLecture) -> Result<Lecture, StoreError> {
+        self.insert(new, LectureStatus::Imported)
+    }
+
+    /// Adds a lecture in status [`LectureStatus::Recording`], whose media path names the file
+    /// being recorded; [`Lectures::finish_recording`] ends it.
+    pub fn create_recording(&self, new: &NewLecture) -> Result<Lecture, StoreError> {
+        self.insert(new, LectureStatus::Recording)
+    }
+
+    fn insert(&self, new: &NewLecture, status: LectureStatus) -> Result<Lecture, StoreError> {
         let now = now_ms();
         let media_path = path_text("media path", &new.media_path)?;
         let lecture = Lecture {
@@ -103,7 +116,7 @@ impl<'s> Lectures<'s> {
             media_path: new.media_path.clone(),
             media_hash: non_empty("media hash", &new.media_hash)?.to_owned(),
             duration_ms: None,
-            status: LectureStatus::Imported,
+            status,
             created_at: now,
             updated_at: now,
         };
@@ -153,6 +166,74 @@ impl<'s> Lectures<'s> {
         })
     }
 
+    /// The live lectures in `status` across all classes, oldest first (recovery looks for the
+    /// ones left in [`LectureStatus::Recording`] by a crash).
+    pub fn list_with_status(&self, status: LectureStatus) -> Result<Vec<Lecture>, StoreError> {
+        self.store.read("list lectures by status", |conn| {
+            conn.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM lectures WHERE status = ?1 AND deleted_at IS NULL
+                 ORDER BY created_at, id"
+            ))?
+            .query_map([status], Lecture::from_row)?
+            .collect()
+        })
+    }
+
+    /// Ends a recording in one update: the lecture gets its stored media file, hash and length
+    /// and moves from [`LectureStatus::Recording`] to [`LectureStatus::Imported`]. A lecture that
+    /// is not recording (already finished by another process, say) is not found.
+    pub fn finish_recording(
+        &self,
+        id: &LectureId,
+        media_path: &Path,
+        media_hash: &str,
+        duration_ms: u64,
+    ) -> Result<Lecture, StoreError> {
+        let media_text = path_text("media path", media_path)?;
+        let media_hash = non_empty("media hash", media_hash)?;
+        let changed = self.store.write("finish a recording", |tx| {
+            tx.execute(
+                "UPDATE lectures SET media_path = ?2, media_hash = ?3, duration_ms = ?4,
+                                     status = ?5, updated_at = ?6
+                 WHERE id = ?1 AND status = ?7 AND deleted_at IS NULL",
+                params![
+                    id,
+                    media_text,
+                    media_hash,
+                    duration_ms,
+                    LectureStatus::Imported,
+                    now_ms(),
+                    LectureStatus::Recording
+                ],
+            )
+        })?;
+        if changed == 0 {
+            return Err(not_found(id));
+        }
+        self.get(id)
+    }
+
+    /// Deletes a lecture: the lecture and its transcript become tombstones (synced, so other
+    /// devices delete them too) and its chunks and their embeddings, which are derived and
+    /// local, are deleted for real, all in one transaction. The media file stays in the content
+    /// store (another lecture may share it). The search index drops the chunks on its next sync.
+    pub fn delete(&self, id: &LectureId) -> Result<(), StoreError> {
+        let changed = self.store.write("delete a lecture", |tx| {
+            let now = now_ms();
+            let changed = tombstone_live(tx, "lectures", "id", id, now)?;
+            if changed > 0 {
+                tombstone_live(tx, "transcript_segments", "lecture_id", id, now)?;
+                tx.execute("DELETE FROM chunks WHERE lecture_id = ?1", [id])?;
+            }
+            Ok(changed)
+        })?;
+        if changed == 0 {
+            Err(not_found(id))
+        } else {
+            Ok(())
+        }
+    }
+
     /// Moves a lecture to `status`.
     pub fn set_status(&self, id: &LectureId, status: LectureStatus) -> Result<(), StoreError> {
         self.update(id, "set a lecture's status", "status = ?2", status)
@@ -190,6 +271,25 @@ impl<'s> Lectures<'s> {
         } else {
             Ok(())
         }
+    }
+}
+
+/// Lookups used by lecture import.
+impl Lectures<'_> {
+    /// The oldest live lecture whose media has this content hash, if any (the same file
+    /// imported again).
+    pub fn find_by_media_hash(&self, media_hash: &str) -> Result<Option<Lecture>, StoreError> {
+        self.store.read("find a lecture by its media", |conn| {
+            conn.query_row(
+                &format!(
+                    "SELECT {COLUMNS} FROM lectures WHERE media_hash = ?1 AND deleted_at IS NULL
+                     ORDER BY created_at, id LIMIT 1"
+                ),
+                [media_hash],
+                Lecture::from_row,
+            )
+            .optional()
+        })
     }
 }
 
@@ -323,5 +423,63 @@ pub(crate) mod tests {
             .unwrap();
         let err = store.lectures().get(&lecture.id).unwrap_err().to_string();
         assert!(err.contains("unknown LectureStatus \"exploded\""), "{err}");
+    }
+
+    #[test]
+    fn a_recording_is_listed_until_it_is_finished_once() {
+        let (_dir, store, imported) = store_with_lecture();
+        let recording = store
+            .lectures()
+            .create_recording(&NewLecture {
+                title: "Live".into(),
+                media_path: "recordings/live.wav".into(),
+                media_hash: "recording".into(),
+                ..new_lecture_like(&imported)
+            })
+            .unwrap();
+        assert_eq!(recording.status, LectureStatus::Recording);
+        let listed = store
+            .lectures()
+            .list_with_status(LectureStatus::Recording)
+            .unwrap();
+        assert_eq!(listed, vec![recording.clone()]);
+
+        let finished = store
+            .lectures()
+            .finish_recording(
+                &recording.id,
+                Path::new("media/ab/ab12.wav"),
+                "ab12",
+                61_000,
+            )
+            .unwrap();
+        assert_eq!(finished.status, LectureStatus::Imported);
+        assert_eq!(finished.media_path, Path::new("media/ab/ab12.wav"));
+        assert_eq!(finished.media_hash, "ab12");
+        assert_eq!(finished.duration_ms, Some(61_000));
+        assert!(
+            store
+                .lectures()
+                .list_with_status(LectureStatus::Recording)
+                .unwrap()
+                .is_empty()
+        );
+        // A second finish (another process got there first) changes nothing.
+        let again =
+            store
+                .lectures()
+                .finish_recording(&recording.id, Path::new("media/cd/cd.wav"), "cd", 1);
+        assert!(
+            matches!(again, Err(StoreError::NotFound { .. })),
+            "{again:?}"
+        );
+        assert_eq!(store.lectures().get(&recording.id).unwrap(), finished);
+        // An imported lecture is never "finished" as a recording.
+        assert!(
+            store
+                .lectures()
+                .finish_recording(&imported.id, Path::new("media/x.wav"), "x", 1)
+                .is_err()
+        );
     }
 }

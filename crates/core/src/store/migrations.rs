@@ -32,6 +32,10 @@ macro_rules! migration {
 const MIGRATIONS: &[Migration] = &[
     migration!("0001_initial"),
     migration!("0002_job_dedupe_key"),
+    migration!("0003_recording_status"),
+    migration!("0004_job_progress_detail"),
+    migration!("0005_flashcard_suspended"),
+    migration!("0006_note_citations"),
 ];
 
 /// The schema version of a fully migrated database.
@@ -95,6 +99,17 @@ fn migrate_to(conn: &mut Connection, path: &Path, target: usize) -> Result<(), S
     if current >= target {
         return Ok(());
     }
+    // Migrations that rebuild a table (SQLite cannot alter a CHECK) drop the old one, and with
+    // foreign keys on that drop would cascade into every child table. The bundled SQLite turns
+    // them on by default, and the pragma is a no-op inside the migration's transaction, so turn
+    // them off here; each migration ends with a foreign_key_check instead, and Store::open turns
+    // them back on.
+    conn.pragma_update(None, "foreign_keys", false)
+        .map_err(|source| StoreError::Configure {
+            path: path.to_path_buf(),
+            setting: "foreign_keys",
+            source,
+        })?;
     let set = migration_set();
     for (index, migration) in MIGRATIONS.iter().enumerate().take(target).skip(current) {
         let version = index + 1;
@@ -225,6 +240,95 @@ mod tests {
                 media_hash: "cd".into(),
             })
             .unwrap();
+    }
+
+    #[test]
+    fn the_lectures_rebuild_keeps_rows_references_and_stamps() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, conn) = database_at_version(dir.path(), 2);
+        conn.execute_batch(
+            "INSERT INTO profiles (id, name, created_at, updated_at) VALUES ('p1', 'Ada', 1, 1);
+             INSERT INTO classes (id, profile_id, name, created_at, updated_at)
+                 VALUES ('c1', 'p1', 'Biology', 2, 2);
+             INSERT INTO lectures (id, class_id, title, media_path, media_hash, duration_ms,
+                                   status, created_at, updated_at, deleted_at)
+                 VALUES ('l1', 'c1', 'Cells', 'media/ab.wav', 'ab', 60000, 'indexed', 3, 3, NULL),
+                        ('l2', 'c1', 'Gone', 'media/cd.wav', 'cd', NULL, 'failed', 4, 4, 9);
+             INSERT INTO transcript_segments (id, lecture_id, start_ms, end_ms, text,
+                                              created_at, updated_at)
+                 VALUES ('s1', 'l1', 0, 1500, 'Cells are small.', 5, 5);",
+        )
+        .unwrap();
+        let before: Vec<(String, i64)> = conn
+            .prepare("SELECT id, change_seq FROM lectures ORDER BY id")
+            .unwrap()
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        drop(conn);
+
+        let store = Store::open(&path).unwrap();
+        let conn = &store.conn;
+        let after: Vec<(String, i64)> = conn
+            .prepare("SELECT id, change_seq FROM lectures ORDER BY id")
+            .unwrap()
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(after, before, "rows and their change stamps are kept");
+        let segments: i64 = conn
+            .query_row("SELECT count(*) FROM transcript_segments", [], |row| {
+                row.get(0)
+            })
+            .unwrap();
+        assert_eq!(segments, 1, "dropping the old table cascaded nothing");
+        for index in [
+            "lectures_by_class",
+            "lectures_by_media_hash",
+            "lectures_by_change",
+            "lectures_stamp_insert",
+            "lectures_stamp_update",
+        ] {
+            let found: i64 = conn
+                .query_row(
+                    "SELECT count(*) FROM sqlite_schema WHERE name = ?1 AND tbl_name = 'lectures'",
+                    [index],
+                    |row| row.get(0),
+                )
+                .unwrap();
+            assert_eq!(found, 1, "{index} was not recreated");
+        }
+        // References from other tables still resolve to the rebuilt table.
+        conn.execute(
+            "INSERT INTO transcript_segments (id, lecture_id, start_ms, end_ms, text,
+                                              created_at, updated_at)
+             VALUES ('s2', 'ghost', 0, 1, 'x', 6, 6)",
+            [],
+        )
+        .unwrap_err();
+        // A second run (a racing process) fails at once instead of rebuilding again.
+        let rerun = conn
+            .execute_batch(include_str!("migrations/0003_recording_status.sql"))
+            .unwrap_err();
+        assert!(rerun.to_string().contains("UNIQUE"), "{rerun}");
+        // The new status is accepted, and the stamp trigger fires.
+        let seq = store.change_seq().unwrap();
+        conn.execute(
+            "UPDATE lectures SET status = 'recording' WHERE id = 'l1'",
+            [],
+        )
+        .unwrap();
+        assert_eq!(store.change_seq().unwrap(), seq + 1);
+        assert_eq!(
+            store
+                .lectures()
+                .get(&"l1".to_string().into())
+                .unwrap()
+                .status,
+            LectureStatus::Recording
+        );
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! [`Store::open`] opens (or creates) the file, configures it (WAL, foreign keys, busy timeout) and
 //! migrates it to the latest schema ([`migrations`]). Each aggregate has a repository, borrowed from
 //! the store: [`Store::profiles`], [`Store::classes`], [`Store::lectures`], [`Store::transcripts`],
-//! [`Store::documents`], [`Store::chunks`], [`Store::embeddings`] and [`Store::jobs`].
+//! [`Store::documents`], [`Store::chunks`], [`Store::embeddings`], [`Store::jobs`],
+//! [`Store::conversations`], [`Store::quizzes`], [`Store::notes`] and [`Store::flashcards`].
 //!
 //! Every write runs in one `IMMEDIATE` transaction, so a failed batch leaves nothing behind and a
 //! second process waits for the write lock (up to the busy timeout) instead of failing mid-way.
@@ -120,21 +121,39 @@ macro_rules! text_enum {
 
 mod chunks;
 mod classes;
+mod conversations;
 mod documents;
 mod embeddings;
+mod flashcards;
 mod jobs;
 mod lectures;
 pub mod migrations;
+mod notes;
 mod profiles;
+mod quizzes;
 mod transcripts;
 
 pub use chunks::{Chunk, ChunkId, ChunkSource, Chunks, NewChunk, SourceLocator};
 pub use classes::{Class, ClassId, Classes};
-pub use documents::{Document, DocumentId, DocumentKind, DocumentPage, Documents, NewDocument};
+pub use conversations::{
+    Citation, Conversation, ConversationId, Conversations, MessageId, NewMessage, StoredMessage,
+};
+pub use documents::{
+    Document, DocumentId, DocumentKind, DocumentPage, DocumentWriter, Documents, NewDocument,
+};
 pub use embeddings::Embeddings;
-pub use jobs::{EnqueueOutcome, FailOutcome, Job, JobId, JobStatus, Jobs, NewJob};
+pub use flashcards::{
+    CardReview, CardReviewId, CardSchedule, CardState, DueCount, Flashcard, FlashcardId,
+    Flashcards, NewFlashcard, NewReview, Rating,
+};
+pub use jobs::{EnqueueOutcome, FailOutcome, Job, JobId, JobProgress, JobStatus, Jobs, NewJob};
 pub use lectures::{Lecture, LectureId, LectureStatus, Lectures, NewLecture};
+pub use notes::{NewNote, Note, NoteId, NoteScope, Notes};
 pub use profiles::{Profile, ProfileId, Profiles};
+pub use quizzes::{
+    AttemptId, GradedAnswer, NewQuestion, QuestionId, QuestionKind, Quiz, QuizAttempt, QuizId,
+    QuizQuestion, Quizzes,
+};
 pub use transcripts::{SegmentId, SegmentInput, TimedWord, TranscriptSegmentRow, Transcripts};
 
 /// Milliseconds since the Unix epoch, the unit of every timestamp in the database.
@@ -366,6 +385,26 @@ impl Store {
         Jobs::new(self)
     }
 
+    /// The conversation repository.
+    pub fn conversations(&self) -> Conversations<'_> {
+        Conversations::new(self)
+    }
+
+    /// The quiz repository.
+    pub fn quizzes(&self) -> Quizzes<'_> {
+        Quizzes::new(self)
+    }
+
+    /// Flashcards, their memory state and their review log.
+    pub fn flashcards(&self) -> Flashcards<'_> {
+        Flashcards::new(self)
+    }
+
+    /// Notes and study guides.
+    pub fn notes(&self) -> Notes<'_> {
+        Notes::new(self)
+    }
+
     /// Runs `body` in one immediate transaction, committing if it succeeds and rolling back
     /// otherwise; a failure is reported as "while trying to `operation`".
     fn write<T>(
@@ -429,6 +468,25 @@ fn now_ms() -> UnixMillis {
         .map_or(0, |elapsed| {
             i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)
         })
+}
+
+/// Turns the live rows of the synced `table` whose `column` equals `value` (a parent's id, or a
+/// row's own id) into tombstones stamped `now`, so sync peers drop them too; returns how many.
+///
+/// `table` and `column` are spliced into the SQL, so they are `'static` names from the code,
+/// never user input.
+fn tombstone_live(
+    tx: &Transaction<'_>,
+    table: &'static str,
+    column: &'static str,
+    value: &dyn rusqlite::ToSql,
+    now: UnixMillis,
+) -> rusqlite::Result<usize> {
+    tx.prepare_cached(&format!(
+        "UPDATE {table} SET deleted_at = ?2, updated_at = ?2
+         WHERE {column} = ?1 AND deleted_at IS NULL"
+    ))?
+    .execute(rusqlite::params![value, now])
 }
 
 /// Trims `value` and refuses an empty result, naming `field` in the error.

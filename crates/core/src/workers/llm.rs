@@ -78,9 +78,11 @@ impl WorkerLlm {
     pub fn model_info(&self) -> Result<LlamaModelInfo, EngineError> {
         Ok(self.supervisor.ensure_started()?.model)
     }
+}
 
-    /// [`Llm::chat`] that stops (killing the worker) when `cancel` becomes true.
-    pub fn chat_cancellable(
+impl Llm for WorkerLlm {
+    /// Cancelling kills the worker mid-generation; the next request restarts it.
+    fn chat(
         &self,
         messages: &[ChatMessage],
         options: &GenerateOptions,
@@ -129,21 +131,11 @@ impl WorkerLlm {
                         wire::Finish::Length => FinishReason::Length,
                     },
                     tokens_per_second,
+                    prompt_tokens_per_second,
                 })
             }
             other => Err(mismatched("chat", &other)),
         }
-    }
-}
-
-impl Llm for WorkerLlm {
-    fn chat(
-        &self,
-        messages: &[ChatMessage],
-        options: &GenerateOptions,
-        on_token: &mut dyn FnMut(&str),
-    ) -> Result<Generation, EngineError> {
-        self.chat_cancellable(messages, options, None, on_token)
     }
 
     fn count_tokens(&self, text: &str) -> Result<usize, EngineError> {

@@ -603,6 +603,7 @@ fn engine_error(error: WorkerError) -> EngineError {
         WorkerError::ContextOverflow { needed, limit } => {
             EngineError::ContextOverflow { needed, limit }
         }
+        WorkerError::OutputCutOff { max_tokens } => EngineError::OutputCutOff { max_tokens },
         other @ (WorkerError::UnsupportedCpu { .. }
         | WorkerError::BadRequest { .. }
         | WorkerError::Internal { .. }) => EngineError::Other(other.to_string()),

@@ -98,7 +98,17 @@ impl Transcriber for WorkerTranscriber {
         options: &TranscribeOptions,
         on_segment: &mut dyn FnMut(&TranscriptSegment),
     ) -> Result<Vec<TranscriptSegment>, EngineError> {
-        self.transcribe_cancellable(wav, options, None, on_segment)
+        WorkerTranscriber::transcribe_cancellable(self, wav, options, None, on_segment)
+    }
+
+    fn transcribe_cancellable(
+        &self,
+        wav: &Path,
+        options: &TranscribeOptions,
+        cancel: Option<&AtomicBool>,
+        on_segment: &mut dyn FnMut(&TranscriptSegment),
+    ) -> Result<Vec<TranscriptSegment>, EngineError> {
+        WorkerTranscriber::transcribe_cancellable(self, wav, options, cancel, on_segment)
     }
 }
 
