@@ -77,7 +77,12 @@ fn question_message(question: &str, sources: &str) -> String {
     if sources.is_empty() {
         format!("Question: {question}")
     } else {
-        format!("Sources:\n{sources}\nQuestion: {question}")
+        // The reminder after the question keeps small models from answering with a preamble
+        // only ("The answer to this question is:") and from forgetting the markers.
+        format!(
+            "Sources:\n{sources}\nQuestion: {question}\nAnswer in one or two sentences and cite \
+             the sources you use, like [1]."
+        )
     }
 }
 
