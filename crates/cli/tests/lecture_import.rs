@@ -197,7 +197,7 @@ fn a_lecture_with_silence_and_noise_is_transcribed_accurately_and_in_place() {
 
     let library = library(&data);
     let stored = only_lecture(&library);
-    assert_eq!(stored.status, LectureStatus::Transcribed);
+    assert_eq!(stored.status, LectureStatus::Indexed);
     assert!(stored.duration_ms.unwrap().abs_diff(total_ms) < 100);
     let rows = library.store().transcripts().list(&stored.id).unwrap();
     let reference = SENTENCES.join(" ");
@@ -303,7 +303,7 @@ fn bad_files_in_a_batch_fail_alone_with_clear_messages() {
 
     let library = library(&data);
     let lecture = only_lecture(&library);
-    assert_eq!(lecture.status, LectureStatus::Transcribed);
+    assert_eq!(lecture.status, LectureStatus::Indexed);
     let rows = library.store().transcripts().list(&lecture.id).unwrap();
     let wer = lm_testkit::word_error_rate(&SENTENCES[..2].join(" "), &text_of(&rows));
     assert!(wer <= 0.15, "WER {:.1} %: {}", wer * 100.0, text_of(&rows));
@@ -449,6 +449,6 @@ fn a_killed_import_resumes_from_its_last_chunk_without_duplicates_or_gaps() {
     assert!(wer <= 0.15, "WER {:.1} %: {}", wer * 100.0, text_of(&rows));
     assert_eq!(
         library.store().lectures().get(&stored.id).unwrap().status,
-        LectureStatus::Transcribed
+        LectureStatus::Indexed
     );
 }

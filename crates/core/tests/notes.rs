@@ -340,18 +340,23 @@ fn a_sixty_minute_lecture_is_summarised_within_the_context_and_resumes_after_a_k
     let map_calls = calls.iter().filter(|c| c.map).count();
     let expected: u32 = redone.iter().map(|i| after.batches[i].model_calls).sum();
     assert_eq!(map_calls, expected as usize);
+    let sizes: Vec<usize> = after.batches.values().map(|b| b.chunk_ids.len()).collect();
     assert!(
-        after.batches.values().all(|b| b.chunk_ids.len() >= 2),
-        "batches should hold several chunks at a 2048-token context"
+        sizes[..sizes.len() - 1].iter().all(|&n| n >= 2),
+        "batches should hold several chunks at a 2048-token context: {sizes:?}"
     );
     let chunks_in_batches: usize = after.batches.values().map(|b| b.chunk_ids.len()).sum();
     assert_eq!(chunks_in_batches, chunks.len(), "every chunk summarised once");
 
     // Within the context: no call failed, and every prompt left room for its answer.
+    // (An answer cut off at its token limit is drawn again: allowed, and counted.)
+    let mut cut_off = 0;
     for call in &calls {
-        assert!(call.error.is_none(), "a model call failed: {call:?}");
-        let prompt = call.prompt_tokens.unwrap();
-        assert!(prompt + call.max_tokens <= CONTEXT, "{call:?}");
+        match &call.error {
+            None => assert!(call.prompt_tokens.unwrap() + call.max_tokens <= CONTEXT, "{call:?}"),
+            Some(error) if error.contains("cut off at max_tokens") => cut_off += 1,
+            Some(error) => panic!("a model call failed: {error} ({call:?})"),
+        }
     }
 
     // The stored note: sections, and every citation is a real chunk of the lecture.
@@ -395,11 +400,10 @@ fn a_sixty_minute_lecture_is_summarised_within_the_context_and_resumes_after_a_k
     }
     let merges = calls.iter().filter(|c| !c.map).count();
     println!(
-        "60-minute lecture ({} chunks, {} batches): child ran {child_seconds:.0} s until killed \
+        "60-minute lecture ({} chunks, batches of {sizes:?} chunks): child ran {child_seconds:.0} s until killed \
          after {} batches; the resume took {resume_seconds:.0} s ({map_calls} map calls, \
-         {merges} merge calls); total {:.0} s",
+         {merges} merge calls, {cut_off} answers cut off and drawn again); total {:.0} s",
         chunks.len(),
-        after.batches.len(),
         before.batches.len(),
         child_seconds + resume_seconds
     );

@@ -17,6 +17,7 @@
 //! batch, so a job resumed after a crash or a cancel does not summarise those chunks again. The
 //! note is stored in one transaction, tagged with its job so it is never stored twice.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -28,6 +29,7 @@ use serde_json::json;
 use super::{StudyError, StudyScope, ask_json};
 use crate::chat::citations;
 use crate::chat::prompt::TEMPLATE_TOKENS_PER_MESSAGE;
+use crate::read_aloud::speakable::strip_citations;
 use crate::engines::{ChatMessage, ChatRole, EngineError, GenerateOptions, Llm};
 use crate::jobs::{JobContext, JobError, JobHandler, Lane};
 use crate::store::{
@@ -37,7 +39,9 @@ use crate::store::{
 /// The job kind of notes generation.
 pub const NOTES_JOB_KIND: &str = "notes";
 
-/// Tokens kept free for a map call's answer; the map schema's bounds keep the JSON below this.
+/// Tokens kept free for a map call's answer. The map schema's bounds keep the JSON at about
+/// 450 tokens even when every field is full and the model indents it (an earlier, looser schema
+/// needing about 600 was cut off now and then, costing a whole redraw).
 const MAP_ANSWER_TOKENS: usize = 640;
 /// Tokens a merged key point may take in a reduce answer (160 characters and its JSON).
 const REDUCE_TOKENS_PER_POINT: usize = 64;
@@ -60,8 +64,8 @@ const SYSTEM_PROMPT: &str = "You take study notes for a student from their lectu
 and class documents. You answer in JSON.";
 
 const MAP_INSTRUCTIONS: &str = "Write the key points of these passages as short, complete \
-sentences; the important terms, each with a short definition; and one or two questions a \
-student should be able to answer after studying them. For each item give the number of the \
+sentences; the important terms, each with a short definition; and one question a student \
+should be able to answer after studying them. For each item give the number of the \
 passage it comes from.";
 
 const REDUCE_INSTRUCTIONS: &str = "These are notes on one lecture or class, in order. Merge \
@@ -243,13 +247,13 @@ pub fn map_schema(passages: usize) -> serde_json::Value {
                 "items": {
                     "type": "object",
                     "properties": {
-                        "point": {"type": "string", "minLength": 10, "maxLength": 160},
+                        "point": {"type": "string", "minLength": 10, "maxLength": 150},
                         "source": source
                     },
                     "required": ["point", "source"],
                     "additionalProperties": false
                 },
-                "minItems": 1,
+                "minItems": 2,
                 "maxItems": 4
             },
             "terms": {
@@ -258,26 +262,26 @@ pub fn map_schema(passages: usize) -> serde_json::Value {
                     "type": "object",
                     "properties": {
                         "term": {"type": "string", "minLength": 2, "maxLength": 40},
-                        "definition": {"type": "string", "minLength": 5, "maxLength": 120},
+                        "definition": {"type": "string", "minLength": 5, "maxLength": 100},
                         "source": source
                     },
                     "required": ["term", "definition", "source"],
                     "additionalProperties": false
                 },
-                "maxItems": 3
+                "maxItems": 2
             },
             "questions": {
                 "type": "array",
                 "items": {
                     "type": "object",
                     "properties": {
-                        "question": {"type": "string", "minLength": 10, "maxLength": 120},
+                        "question": {"type": "string", "minLength": 10, "maxLength": 100},
                         "source": source
                     },
                     "required": ["question", "source"],
                     "additionalProperties": false
                 },
-                "maxItems": 2
+                "maxItems": 1
             }
         },
         "required": ["key_points", "terms", "questions"],
@@ -285,7 +289,14 @@ pub fn map_schema(passages: usize) -> serde_json::Value {
     })
 }
 
-/// The JSON schema of a merge of `notes` numbered notes into at most `points` key points.
+/// Key points a merge into at most `wanted` of `given` points must keep: half, so a small model
+/// cannot boil a whole lecture down to two sentences.
+fn min_points(wanted: usize, given: usize) -> usize {
+    (wanted.min(given) / 2).max(1)
+}
+
+/// The JSON schema of a merge of `notes` numbered notes into at most `points` key points (and at
+/// least half as many).
 pub fn reduce_schema(notes: usize, points: usize) -> serde_json::Value {
     json!({
         "type": "object",
@@ -301,7 +312,7 @@ pub fn reduce_schema(notes: usize, points: usize) -> serde_json::Value {
                     "required": ["point", "from"],
                     "additionalProperties": false
                 },
-                "minItems": 1,
+                "minItems": min_points(points, notes),
                 "maxItems": points.max(1)
             }
         },
@@ -328,16 +339,64 @@ fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Keeps the first of lines that say the same words, and drops lines of fewer than three words
-/// (a small model's "Cells." is not a key point).
+/// `text` from the model made fit for a note, or `None` when it is degenerate. A small model
+/// numbers its items ("1. 1. Cells ..."), copies the citation labels it sees, or fills a field
+/// with digits and dots; those are stripped or rejected. What is left needs `min_words` words
+/// with letters, and letters must make most of it.
+fn cleaned(text: &str, min_words: usize) -> Option<String> {
+    let text = one_line(&strip_citations(text));
+    let mut rest = text.as_str();
+    // Leading enumerations: "1. ", "2) ", "1.1. ", repeated.
+    loop {
+        let digits_end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ')'))
+            .unwrap_or(rest.len());
+        let prefix = &rest[..digits_end];
+        if prefix.is_empty() || !prefix.chars().any(|c| c.is_ascii_digit()) {
+            break;
+        }
+        rest = rest[digits_end..].trim_start();
+    }
+    let words = rest
+        .split_whitespace()
+        .filter(|word| word.chars().any(char::is_alphabetic))
+        .count();
+    let visible = rest.chars().filter(|c| !c.is_whitespace()).count();
+    let letters = rest.chars().filter(|c| c.is_alphabetic()).count();
+    // Times and labels the model wrote itself ("Cells @ 12:34", "20:32").
+    let has_clock = rest.contains(" @ ")
+        || rest
+            .split_whitespace()
+            .any(|word| word.contains(':') && word.chars().filter(char::is_ascii_digit).count() >= 3);
+    (words >= min_words && letters * 10 >= visible * 7 && !has_clock).then(|| rest.to_owned())
+}
+
+/// A key point or review question, cleaned; questions must ask something.
+fn sourced_line(text: &str, chunk_id: ChunkId, question: bool) -> Option<SourcedLine> {
+    let text = cleaned(text, if question { 3 } else { 4 })?;
+    (!question || text.ends_with('?')).then_some(SourcedLine { text, chunk_id })
+}
+
+/// A term and its definition, cleaned; the definition must say more than the term.
+fn sourced_term(term: &str, definition: &str, chunk_id: ChunkId) -> Option<SourcedTerm> {
+    let term = cleaned(term, 1)?;
+    let definition = cleaned(definition, 3)?;
+    if term.split_whitespace().count() > 6 || normalized(&definition) == normalized(&term) {
+        return None;
+    }
+    Some(SourcedTerm {
+        term,
+        definition,
+        chunk_id,
+    })
+}
+
+/// Keeps the first of lines that say the same words.
 fn dedupe_lines(lines: Vec<SourcedLine>) -> Vec<SourcedLine> {
     let mut seen = BTreeSet::new();
     lines
         .into_iter()
-        .filter(|line| {
-            let words = normalized(&line.text);
-            words.split(' ').count() >= 3 && seen.insert(words)
-        })
+        .filter(|line| seen.insert(normalized(&line.text)))
         .collect()
 }
 
@@ -364,8 +423,10 @@ fn spread<T: Clone>(items: &[T], count: usize) -> Vec<T> {
         .collect()
 }
 
-fn passage_block(number: usize, label: &str, text: &str) -> String {
-    format!("[{number}] ({label}) {}\n", one_line(text))
+/// A numbered passage of a map prompt. Its citation label stays out: the model only needs the
+/// number, and a small model copies labels into its notes.
+fn passage_block(number: usize, text: &str) -> String {
+    format!("[{number}] {}\n", one_line(text))
 }
 
 fn map_message(blocks: &str) -> String {
@@ -415,7 +476,7 @@ impl<'a> NotesGenerator<'a> {
             let number = current.len() + 1;
             let cost =
                 self.llm
-                    .count_tokens(&passage_block(number, &labels[index], &chunk.text))?;
+                    .count_tokens(&passage_block(number, &chunk.text))?;
             if fixed + cost > context_size {
                 return Err(StudyError::ChunkTooLong {
                     label: labels[index].clone(),
@@ -445,7 +506,6 @@ impl<'a> NotesGenerator<'a> {
     /// checkpoint after every finished map batch (a job stores it; an error from it stops the
     /// run), `on_progress` the progress of the merges. `cancel` stops between model calls.
     /// `job_id` tags the stored note; a job that already stored its note gets it back.
-    #[allow(clippy::too_many_arguments)] // Each is a distinct input of a resumable run.
     pub fn generate(
         &self,
         request: &NotesRequest,
@@ -498,9 +558,7 @@ impl<'a> NotesGenerator<'a> {
             }
             check(cancel)?;
             let batch_chunks: Vec<&Chunk> = batch.iter().map(|&i| &chunks[i]).collect();
-            let batch_labels: Vec<&str> = batch.iter().map(|&i| labels[i].as_str()).collect();
-            let (notes, model_calls) =
-                self.map_batch(&batch_chunks, &batch_labels, &mut seed, request, cancel)?;
+            let (notes, model_calls) = self.map_batch(&batch_chunks, &mut seed, request, cancel)?;
             checkpoint.batches.insert(
                 index,
                 MappedBatch {
@@ -579,16 +637,14 @@ impl<'a> NotesGenerator<'a> {
     fn map_batch(
         &self,
         chunks: &[&Chunk],
-        labels: &[&str],
         seed: &mut u32,
         request: &NotesRequest,
         cancel: Option<&AtomicBool>,
     ) -> Result<(PartialNotes, u32), StudyError> {
         let blocks: String = chunks
             .iter()
-            .zip(labels)
             .enumerate()
-            .map(|(i, (chunk, label))| passage_block(i + 1, label, &chunk.text))
+            .map(|(i, chunk)| passage_block(i + 1, &chunk.text))
             .collect();
         let messages = Self::messages(map_message(&blocks));
         let options = GenerateOptions {
@@ -616,32 +672,22 @@ impl<'a> NotesGenerator<'a> {
                 points: dedupe_lines(
                     answer
                         .key_points
-                        .into_iter()
-                        .map(|p| SourcedLine {
-                            text: one_line(&p.point),
-                            chunk_id: source(p.source),
-                        })
+                        .iter()
+                        .filter_map(|p| sourced_line(&p.point, source(p.source), false))
                         .collect(),
                 ),
                 terms: dedupe_terms(
                     answer
                         .terms
-                        .into_iter()
-                        .map(|t| SourcedTerm {
-                            term: one_line(&t.term),
-                            definition: one_line(&t.definition),
-                            chunk_id: source(t.source),
-                        })
+                        .iter()
+                        .filter_map(|t| sourced_term(&t.term, &t.definition, source(t.source)))
                         .collect(),
                 ),
                 questions: dedupe_lines(
                     answer
                         .questions
-                        .into_iter()
-                        .map(|q| SourcedLine {
-                            text: one_line(&q.question),
-                            chunk_id: source(q.source),
-                        })
+                        .iter()
+                        .filter_map(|q| sourced_line(&q.question, source(q.source), true))
                         .collect(),
                 ),
             };
@@ -758,14 +804,15 @@ impl<'a> NotesGenerator<'a> {
             let merged = dedupe_lines(
                 answer
                     .key_points
-                    .into_iter()
-                    .map(|p| SourcedLine {
-                        text: one_line(&p.point),
-                        chunk_id: points[p.from.clamp(1, points.len()) - 1].chunk_id.clone(),
+                    .iter()
+                    .filter_map(|p| {
+                        let from = &points[p.from.clamp(1, points.len()) - 1];
+                        sourced_line(&p.point, from.chunk_id.clone(), false)
                     })
                     .collect(),
             );
-            if !merged.is_empty() {
+            // A merge that kept too little lost part of the material: draw again.
+            if merged.len() >= min_points(wanted, points.len()) {
                 return Ok(merged);
             }
         }
@@ -919,30 +966,37 @@ impl JobHandler for NotesJob {
             .and_then(|value| serde_json::from_value(value).ok())
             .unwrap_or_default();
         let generator = NotesGenerator::new(context.store(), self.llm.as_ref());
+        // A failed checkpoint write keeps its own kind (retryable, cancelled) for the runner.
+        let report_failure: RefCell<Option<JobError>> = RefCell::new(None);
         let mut on_batch = |progress: &NotesProgress, checkpoint: &NotesCheckpoint| {
             let value = serde_json::to_value(checkpoint).map_err(|e| {
                 StudyError::Invalid(format!("cannot encode the notes checkpoint: {e}"))
             })?;
             context
                 .report(&job_progress(progress), Some(&value))
-                .map_err(|error| match error {
-                    JobError::Cancelled => StudyError::Engine(EngineError::Cancelled),
-                    other => StudyError::Invalid(other.to_string()),
+                .map_err(|error| {
+                    let message = error.to_string();
+                    report_failure.replace(Some(error));
+                    StudyError::Invalid(message)
                 })
         };
         let mut on_progress = |progress: &NotesProgress| {
             // Merge progress is informative only; a cancel is seen at the next model call.
             let _ = context.report(&job_progress(progress), None);
         };
-        generator.generate(
+        let outcome = generator.generate(
             &request,
             Some((&job.id, job.attempts)),
             checkpoint,
             Some(context.cancel_flag()),
             &mut on_batch,
             &mut on_progress,
-        )?;
-        Ok(())
+        );
+        match (outcome, report_failure.into_inner()) {
+            (Ok(_), _) => Ok(()),
+            (Err(_), Some(report_error)) => Err(report_error),
+            (Err(error), None) => Err(error.into()),
+        }
     }
 }
 
@@ -967,18 +1021,33 @@ mod tests {
     }
 
     #[test]
-    fn duplicates_and_fragments_are_dropped() {
+    fn duplicates_are_dropped() {
         let kept = dedupe_lines(vec![
             line("Cells make ATP from glucose."),
             line("cells make ATP, from glucose"),
-            line("Cells."),
             line("The nucleus holds DNA."),
         ]);
         let texts: Vec<&str> = kept.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(texts, ["Cells make ATP from glucose.", "The nucleus holds DNA."]);
+    }
+
+    #[test]
+    fn degenerate_model_output_is_cleaned_or_rejected() {
+        let id = || ChunkId::from("c".to_owned());
         assert_eq!(
-            texts,
-            ["Cells make ATP from glucose.", "The nucleus holds DNA."]
+            cleaned("1. 1. The carbon cycle moves carbon. (Cells @ 5:52) [2]", 4).as_deref(),
+            Some("The carbon cycle moves carbon.")
         );
+        assert_eq!(cleaned("Cells.", 4), None, "too short for a key point");
+        assert_eq!(cleaned("Biology overview @ 1:28", 1), None, "a copied label");
+        assert_eq!(cleaned("2.1.2.1.1.1.1.1.1.1.1.1.1", 1), None);
+        assert_eq!(cleaned("2020-02-18", 1), None);
+        assert_eq!(cleaned("It starts at 20:32 sharp", 1), None);
+        assert!(sourced_line("What is a gene?", id(), true).is_some());
+        assert!(sourced_line("A gene is DNA.", id(), true).is_none(), "not a question");
+        assert!(sourced_term("ATP", "the energy molecule of cells", id()).is_some());
+        assert!(sourced_term("ATP", "ATP", id()).is_none());
+        assert!(sourced_term("The key points are one two three four five", "x y z", id()).is_none());
     }
 
     #[test]
