@@ -9,7 +9,7 @@ sentences and a 20-40 s silence every ~10 minutes, then:
             chunked transcription with tiny.en, stored in SQLite. Wall time from the --stats line;
             peak RSS by polling /proc for the CLI and every descendant (the stt worker), reported
             as the largest single process and the largest sum.
-  upstream: whisper-cli -m ggml-tiny.en.bin -f FILE -t THREADS -np -mc 0 -sns -nfa (the settings
+  upstream: whisper-cli -m ggml-tiny.en.bin -f FILE -t THREADS -np -sns -nfa (the settings
             our worker uses, as in scripts/bench.d/run.py), wall time and peak RSS the same way.
 
 Prints one JSON line per side and the ratio ours/upstream (target <= 1.05) and whether ours
@@ -151,7 +151,7 @@ def main() -> None:
     if a.whisper_cli:
         env = dict(os.environ, OMP_WAIT_POLICY="passive")
         upstream = measure([str(a.whisper_cli), "-m", str(model), "-f", str(wav), "-t", str(a.threads), "-np",
-                            "-mc", "0", "-sns", "-nfa"], env)
+                            "-sns", "-nfa"], env)
         print("upstream:", json.dumps(upstream))
         print(f"ratio ours/whisper-cli (wall): {ours['wall_s'] / upstream['wall_s']:.2f} (target <= 1.05)")
     print(f"60 min in <= 6 min: {'yes' if ours['wall_s'] * 60 / a.minutes <= 360 else 'no'} ({ours['wall_s']:.0f} s)")

@@ -187,12 +187,12 @@ def bench_whisper(a, out: list[str]) -> None:
     ours_argv = [str(a.lm), "transcribe", str(a.wav), "--model", "whisper-tiny.en", "--threads", str(a.threads), "--stats"]
     # lm-stt-worker decodes with beam search 5 (whisper-cli's default too) and timestamps (never -nt:
     # without timestamps whisper consumes whole 30 s windows and runs the encoder fewer times), no
-    # text of earlier windows as prompt (n_max_text_ctx 0), non-speech tokens suppressed, flash
+    # prompt from earlier calls (the previous windows of this call are, as in whisper-cli), non-speech tokens suppressed, flash
     # attention off (whisper-rs's default) and, only if a window needs the temperature fallback,
     # one sampled candidate (whisper-rs leaves greedy.best_of at -1 with beam search):
-    # -mc 0 -sns -nfa -bo 1 give whisper-cli the same, so both produce the same segments.
-    matched = "whisper-cli, our settings (-mc 0 -sns -nfa -bo 1)"
-    upstream = {matched: ["-mc", "0", "-sns", "-nfa", "-bo", "1"], "whisper-cli defaults (beam 5, FA on)": []}
+    # -sns -nfa -bo 1 give whisper-cli the same, so both produce the same segments.
+    matched = "whisper-cli, our settings (-sns -nfa -bo 1)"
+    upstream = {matched: ["-sns", "-nfa", "-bo", "1"], "whisper-cli defaults (beam 5, FA on)": []}
 
     def ours():
         wall, stdout, stderr = run(ours_argv)

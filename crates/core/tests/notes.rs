@@ -166,7 +166,7 @@ fn lecture_chunks(lecture: &LectureId, minutes: u64) -> Vec<NewChunk> {
         let (topic, facts) = TOPICS[(minute * TOPICS.len() as u64 / minutes) as usize];
         let fact = facts[n % facts.len()];
         let opener = OPENERS[(n / facts.len() + n) % OPENERS.len()];
-        let sentence = if n % 5 == 0 {
+        let sentence = if n.is_multiple_of(5) {
             format!("Today in {topic}, {fact}.")
         } else {
             format!("{opener} {fact}.")
@@ -287,7 +287,10 @@ fn a_sixty_minute_lecture_is_summarised_within_the_context_and_resumes_after_a_k
         );
     }
     let group = format!("-{}", child.id());
-    let killed = Command::new("kill").args(["-KILL", "--", &group]).status().unwrap();
+    let killed = Command::new("kill")
+        .args(["-KILL", "--", &group])
+        .status()
+        .unwrap();
     assert!(killed.success());
     child.wait().unwrap();
     let child_seconds = started.elapsed().as_secs_f64();
@@ -311,7 +314,9 @@ fn a_sixty_minute_lecture_is_summarised_within_the_context_and_resumes_after_a_k
         calls: Mutex::default(),
     });
     let mut runner = JobRunner::new(store.path());
-    runner.register(Arc::new(NotesJob::new(llm.clone()))).unwrap();
+    runner
+        .register(Arc::new(NotesJob::new(llm.clone())))
+        .unwrap();
     let resumed = Instant::now();
     let summary = runner.run_until_idle().unwrap();
     let resume_seconds = resumed.elapsed().as_secs_f64();
@@ -327,7 +332,11 @@ fn a_sixty_minute_lecture_is_summarised_within_the_context_and_resumes_after_a_k
     // process made exactly the map calls of the other batches.
     let after = checkpoint(&store, &job);
     for (index, batch) in &before.batches {
-        assert_eq!(after.batches.get(index), Some(batch), "batch {index} was redone");
+        assert_eq!(
+            after.batches.get(index),
+            Some(batch),
+            "batch {index} was redone"
+        );
     }
     let redone: Vec<usize> = after
         .batches
@@ -346,14 +355,21 @@ fn a_sixty_minute_lecture_is_summarised_within_the_context_and_resumes_after_a_k
         "batches should hold several chunks at a 2048-token context: {sizes:?}"
     );
     let chunks_in_batches: usize = after.batches.values().map(|b| b.chunk_ids.len()).sum();
-    assert_eq!(chunks_in_batches, chunks.len(), "every chunk summarised once");
+    assert_eq!(
+        chunks_in_batches,
+        chunks.len(),
+        "every chunk summarised once"
+    );
 
     // Within the context: no call failed, and every prompt left room for its answer.
     // (An answer cut off at its token limit is drawn again: allowed, and counted.)
     let mut cut_off = 0;
     for call in &calls {
         match &call.error {
-            None => assert!(call.prompt_tokens.unwrap() + call.max_tokens <= CONTEXT, "{call:?}"),
+            None => assert!(
+                call.prompt_tokens.unwrap() + call.max_tokens <= CONTEXT,
+                "{call:?}"
+            ),
             Some(error) if error.contains("cut off at max_tokens") => cut_off += 1,
             Some(error) => panic!("a model call failed: {error} ({call:?})"),
         }
@@ -378,7 +394,11 @@ fn a_sixty_minute_lecture_is_summarised_within_the_context_and_resumes_after_a_k
         );
     }
     let markers = citations::markers_in(&note.markdown, note.citations.len());
-    assert_eq!(markers.len(), note.citations.len(), "every citation is used");
+    assert_eq!(
+        markers.len(),
+        note.citations.len(),
+        "every citation is used"
+    );
     let key_points: Vec<&str> = note
         .markdown
         .split("## Key points")
@@ -393,8 +413,7 @@ fn a_sixty_minute_lecture_is_summarised_within_the_context_and_resumes_after_a_k
     assert!(key_points.len() >= 3, "{key_points:?}");
     for line in note.markdown.lines().filter(|l| l.starts_with("- ")) {
         assert!(
-            !citations::markers_in(line, note.citations.len()).is_empty()
-                && line.contains(" @ "),
+            !citations::markers_in(line, note.citations.len()).is_empty() && line.contains(" @ "),
             "a line without its citation: {line}"
         );
     }
@@ -447,7 +466,10 @@ fn a_chunk_larger_than_the_context_is_a_clear_error_and_stores_nothing() {
         )
         .unwrap_err();
     let message = error.to_string();
-    assert!(matches!(error, StudyError::ChunkTooLong { .. }), "{message}");
+    assert!(
+        matches!(error, StudyError::ChunkTooLong { .. }),
+        "{message}"
+    );
     assert!(
         message.contains("Biology overview @ 12:34") && message.contains("2048-token context"),
         "{message}"

@@ -11,7 +11,9 @@ use lm_core::read_aloud::speakable::{sentences, speakable_note};
 use lm_core::read_aloud::{ReadAloud, ReadAloudEvent, export_notes_audio};
 use lm_core::store::{ClassId, Note, NoteId, NoteScope};
 use lm_core::workers::stt::{STT_WORKER_BINARY, WorkerTranscriber};
-use lm_tts::{PiperSynthesizer, PiperSynthesizerOptions, VOICE_CONFIG_FILE, VOICE_ID, VOICE_MODEL_FILE};
+use lm_tts::{
+    PiperSynthesizer, PiperSynthesizerOptions, VOICE_CONFIG_FILE, VOICE_ID, VOICE_MODEL_FILE,
+};
 
 fn voice() -> Arc<PiperSynthesizer> {
     static VOICE: OnceLock<Arc<PiperSynthesizer>> = OnceLock::new();
@@ -107,7 +109,11 @@ fn whisper_hears_the_exported_notes_audio_as_written() {
         .arg(&wav16)
         .output()
         .expect("run sox (scripts/install-system-deps installs it)");
-    assert!(sox.status.success(), "{}", String::from_utf8_lossy(&sox.stderr));
+    assert!(
+        sox.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sox.stderr)
+    );
 
     let model = lm_testkit::require_model("whisper-tiny.en", "ggml-tiny.en.bin");
     let mut spec = WorkerTranscriber::default_spec(model, 1);
@@ -126,7 +132,11 @@ fn whisper_hears_the_exported_notes_audio_as_written() {
     let said = speakable_note(&note());
     let wer = lm_testkit::word_error_rate(&said, &heard);
     eprintln!("whisper heard {heard:?}: WER {:.1} %", wer * 100.0);
-    assert!(wer <= 0.10, "WER {:.1} % > 10 %: heard {heard:?}", wer * 100.0);
+    assert!(
+        wer <= 0.10,
+        "WER {:.1} % > 10 %: heard {heard:?}",
+        wer * 100.0
+    );
     // Nothing of the Markdown or the citations was read.
     for unspoken in ["p. 7", "1:02:03", "[", "#"] {
         assert!(!said.contains(unspoken), "{unspoken:?} in {said:?}");

@@ -29,9 +29,9 @@ use serde_json::json;
 use super::{StudyError, StudyScope, ask_json};
 use crate::chat::citations;
 use crate::chat::prompt::TEMPLATE_TOKENS_PER_MESSAGE;
-use crate::read_aloud::speakable::strip_citations;
 use crate::engines::{ChatMessage, ChatRole, EngineError, GenerateOptions, Llm};
 use crate::jobs::{JobContext, JobError, JobHandler, Lane};
+use crate::read_aloud::speakable::strip_citations;
 use crate::store::{
     Chunk, ChunkId, Citation, JobId, JobProgress, NewJob, NewNote, Note, NoteScope, Store,
 };
@@ -365,9 +365,9 @@ fn cleaned(text: &str, min_words: usize) -> Option<String> {
     let letters = rest.chars().filter(|c| c.is_alphabetic()).count();
     // Times and labels the model wrote itself ("Cells @ 12:34", "20:32").
     let has_clock = rest.contains(" @ ")
-        || rest
-            .split_whitespace()
-            .any(|word| word.contains(':') && word.chars().filter(char::is_ascii_digit).count() >= 3);
+        || rest.split_whitespace().any(|word| {
+            word.contains(':') && word.chars().filter(char::is_ascii_digit).count() >= 3
+        });
     (words >= min_words && letters * 10 >= visible * 7 && !has_clock).then(|| rest.to_owned())
 }
 
@@ -474,9 +474,7 @@ impl<'a> NotesGenerator<'a> {
         for (index, chunk) in chunks.iter().enumerate() {
             // Numbers up to 99 cost the same few tokens; count the block as it will be sent.
             let number = current.len() + 1;
-            let cost =
-                self.llm
-                    .count_tokens(&passage_block(number, &chunk.text))?;
+            let cost = self.llm.count_tokens(&passage_block(number, &chunk.text))?;
             if fixed + cost > context_size {
                 return Err(StudyError::ChunkTooLong {
                     label: labels[index].clone(),
@@ -1028,7 +1026,10 @@ mod tests {
             line("The nucleus holds DNA."),
         ]);
         let texts: Vec<&str> = kept.iter().map(|l| l.text.as_str()).collect();
-        assert_eq!(texts, ["Cells make ATP from glucose.", "The nucleus holds DNA."]);
+        assert_eq!(
+            texts,
+            ["Cells make ATP from glucose.", "The nucleus holds DNA."]
+        );
     }
 
     #[test]
@@ -1039,15 +1040,24 @@ mod tests {
             Some("The carbon cycle moves carbon.")
         );
         assert_eq!(cleaned("Cells.", 4), None, "too short for a key point");
-        assert_eq!(cleaned("Biology overview @ 1:28", 1), None, "a copied label");
+        assert_eq!(
+            cleaned("Biology overview @ 1:28", 1),
+            None,
+            "a copied label"
+        );
         assert_eq!(cleaned("2.1.2.1.1.1.1.1.1.1.1.1.1", 1), None);
         assert_eq!(cleaned("2020-02-18", 1), None);
         assert_eq!(cleaned("It starts at 20:32 sharp", 1), None);
         assert!(sourced_line("What is a gene?", id(), true).is_some());
-        assert!(sourced_line("A gene is DNA.", id(), true).is_none(), "not a question");
+        assert!(
+            sourced_line("A gene is DNA.", id(), true).is_none(),
+            "not a question"
+        );
         assert!(sourced_term("ATP", "the energy molecule of cells", id()).is_some());
         assert!(sourced_term("ATP", "ATP", id()).is_none());
-        assert!(sourced_term("The key points are one two three four five", "x y z", id()).is_none());
+        assert!(
+            sourced_term("The key points are one two three four five", "x y z", id()).is_none()
+        );
     }
 
     #[test]
