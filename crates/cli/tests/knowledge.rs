@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use lm_core::chat::{ChatService, ChatSettings, NOTHING_FOUND};
 use lm_core::library::{Library, LibraryRoot};
 use lm_core::store::{ChunkSource, LectureStatus, SourceLocator};
-use lm_core::workers::llm::{DEFAULT_LLM_THREADS, WorkerLlm};
+use lm_core::workers::llm::WorkerLlm;
 use lm_documents::fixtures::{self, DocxParagraph, PdfPage};
 use lm_embed::{DIMENSIONS, FastEmbedder, FastEmbedderOptions, MODEL_ID};
 use lm_knowledge::{HybridRetriever, SearchMode, search};
@@ -648,10 +648,7 @@ fn search_prints_locations_and_respects_class_and_kind() {
 }
 
 fn llm() -> WorkerLlm {
-    let model = lm_testkit::require_model("smollm2-135m", "SmolLM2-135M-Instruct.Q4_1.gguf");
-    let mut spec = WorkerLlm::default_spec(model, 2048, DEFAULT_LLM_THREADS);
-    spec.binary = lm_testkit::built_binary("lm-llm-worker", "lm-llm-worker");
-    WorkerLlm::with_spec(spec)
+    lm_testkit::smollm2_worker(2048)
 }
 
 #[test]

@@ -14,13 +14,10 @@ use lm_core::engines::{ChatRole, GenerateOptions, Llm};
 use lm_core::store::{
     ClassId, DocumentKind, NewChunk, NewDocument, NewLecture, SourceLocator, Store,
 };
-use lm_core::workers::llm::{DEFAULT_LLM_THREADS, WorkerLlm};
+use lm_core::workers::llm::WorkerLlm;
 
 fn llm(context_size: u32) -> WorkerLlm {
-    let model = lm_testkit::require_model("smollm2-135m", "SmolLM2-135M-Instruct.Q4_1.gguf");
-    let mut spec = WorkerLlm::default_spec(model, context_size, DEFAULT_LLM_THREADS);
-    spec.binary = lm_testkit::built_binary("lm-llm-worker", "lm-llm-worker");
-    WorkerLlm::with_spec(spec)
+    lm_testkit::smollm2_worker(context_size)
 }
 
 fn shared_llm() -> &'static WorkerLlm {

@@ -10,7 +10,7 @@ use lm_core::study::flashcards::{
     self, CardGenerator, CardRequest, CardSource, DraftCard, PassageOrigin,
 };
 use lm_core::study::{StudyError, StudyScope};
-use lm_core::workers::llm::{DEFAULT_LLM_THREADS, WorkerLlm};
+use lm_core::workers::llm::WorkerLlm;
 
 const PASSAGES: [&str; 4] = [
     "Enzymes are proteins that speed up chemical reactions. Each enzyme fits its substrate like \
@@ -64,10 +64,7 @@ fn lecture_with_chunks() -> Lecture {
 }
 
 fn llm() -> WorkerLlm {
-    let model = lm_testkit::require_model("smollm2-135m", "SmolLM2-135M-Instruct.Q4_1.gguf");
-    let mut spec = WorkerLlm::default_spec(model, 2048, DEFAULT_LLM_THREADS);
-    spec.binary = lm_testkit::built_binary("lm-llm-worker", "lm-llm-worker");
-    WorkerLlm::with_spec(spec)
+    lm_testkit::smollm2_worker(2048)
 }
 
 /// Re-checks a stored card as the generator should have: both sides, distinct from each other

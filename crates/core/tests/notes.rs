@@ -19,17 +19,14 @@ use lm_core::store::{
 };
 use lm_core::study::notes::{self, NotesCheckpoint, NotesGenerator, NotesJob, NotesRequest};
 use lm_core::study::{StudyError, StudyScope};
-use lm_core::workers::llm::{DEFAULT_LLM_THREADS, WorkerLlm};
+use lm_core::workers::llm::WorkerLlm;
 
 const CONTEXT: u32 = 2048;
 /// The child process runs the job when this names its database.
 const CHILD_DB: &str = "LM_NOTES_TEST_CHILD_DB";
 
 fn worker_llm(context: u32) -> WorkerLlm {
-    let model = lm_testkit::require_model("smollm2-135m", "SmolLM2-135M-Instruct.Q4_1.gguf");
-    let mut spec = WorkerLlm::default_spec(model, context, DEFAULT_LLM_THREADS);
-    spec.binary = lm_testkit::built_binary("lm-llm-worker", "lm-llm-worker");
-    WorkerLlm::with_spec(spec)
+    lm_testkit::smollm2_worker(context)
 }
 
 /// What one `chat` call asked for and how it ended.

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use lm_core::store::{NewChunk, NewLecture, QuestionKind, SourceLocator, Store};
 use lm_core::study::quiz::{self, Degenerate, DraftQuestion, QuizGenerator, QuizRequest};
 use lm_core::study::{StudyError, StudyScope};
-use lm_core::workers::llm::{DEFAULT_LLM_THREADS, WorkerLlm};
+use lm_core::workers::llm::WorkerLlm;
 
 const PASSAGES: [&str; 5] = [
     "The mitochondrion is the powerhouse of the cell. It turns glucose and oxygen into ATP, the \
@@ -63,10 +63,7 @@ fn lecture_with_chunks() -> Lecture {
 }
 
 fn llm() -> WorkerLlm {
-    let model = lm_testkit::require_model("smollm2-135m", "SmolLM2-135M-Instruct.Q4_1.gguf");
-    let mut spec = WorkerLlm::default_spec(model, 2048, DEFAULT_LLM_THREADS);
-    spec.binary = lm_testkit::built_binary("lm-llm-worker", "lm-llm-worker");
-    WorkerLlm::with_spec(spec)
+    lm_testkit::smollm2_worker(2048)
 }
 
 #[test]

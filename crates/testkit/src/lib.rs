@@ -56,6 +56,16 @@ pub fn require_model(id: &str, file: &str) -> PathBuf {
     path
 }
 
+/// The real SmolLM2-135M model in a freshly built `lm-llm-worker`, loaded with a context of
+/// `context_size` tokens and the app's default thread count.
+pub fn smollm2_worker(context_size: u32) -> lm_core::workers::llm::WorkerLlm {
+    use lm_core::workers::llm::{DEFAULT_LLM_THREADS, WorkerLlm};
+    let model = require_model("smollm2-135m", "SmolLM2-135M-Instruct.Q4_1.gguf");
+    let mut spec = WorkerLlm::default_spec(model, context_size, DEFAULT_LLM_THREADS);
+    spec.binary = built_binary("lm-llm-worker", "lm-llm-worker");
+    WorkerLlm::with_spec(spec)
+}
+
 /// Speaks `text` with espeak-ng (US English, 150 words per minute) into a 16 kHz mono 16-bit WAV at
 /// `out`, the format the transcriber expects.
 pub fn speak_to_wav(text: &str, out: &Path) {
