@@ -5,14 +5,13 @@
 //! timings, which `scripts/bench` reads.
 
 mod commands;
-mod knowledge;
 mod library;
 mod stats;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use lm_services::{DEFAULT_LLM_MODEL, DEFAULT_WHISPER_MODEL, EngineSettings};
 
 /// Little Monster, the offline study companion, on the command line.
 #[derive(Debug, Parser)]
@@ -62,6 +61,20 @@ enum Command {
         #[command(subcommand)]
         action: commands::conversations::ConversationsAction,
     },
+    /// Write study notes of a lecture, a document or a class (Markdown with citations).
+    Notes(commands::notes::NotesArgs),
+    /// Generate quizzes from your material, take them, and see your scores.
+    Quiz {
+        #[command(subcommand)]
+        action: commands::quiz::QuizAction,
+    },
+    /// Flashcards: generate, review on the FSRS schedule, edit, import and export as CSV.
+    Cards {
+        #[command(subcommand)]
+        action: commands::cards::CardsAction,
+    },
+    /// Read text or a note aloud into a WAV file, sentence by sentence.
+    ReadAloud(commands::read_aloud::ReadAloudArgs),
 }
 
 /// Shared flags of the commands that load a model.
@@ -76,10 +89,22 @@ struct ModelArgs {
 }
 
 impl ModelArgs {
-    /// The model file to load: a path given on the command line, or the installed file of a
-    /// catalog id (`default_id` when none was given).
-    fn resolve(&self, default_id: &str) -> anyhow::Result<PathBuf> {
-        commands::models::resolve_model_file(self.model.as_deref().unwrap_or(default_id))
+    /// Engine settings where `--model` names the speech-to-text model (transcription jobs).
+    fn whisper_settings(&self) -> EngineSettings {
+        EngineSettings {
+            whisper_model: self.model.clone().unwrap_or(DEFAULT_WHISPER_MODEL.into()),
+            threads: self.threads,
+            ..EngineSettings::default()
+        }
+    }
+
+    /// Engine settings where `--model` names the language model (chat, notes, quizzes, cards).
+    fn llm_settings(&self) -> EngineSettings {
+        EngineSettings {
+            llm_model: self.model.clone().unwrap_or(DEFAULT_LLM_MODEL.into()),
+            threads: self.threads,
+            ..EngineSettings::default()
+        }
     }
 }
 
@@ -99,6 +124,10 @@ fn main() -> ExitCode {
         Command::Record(args) => commands::record::run(args),
         Command::Search(args) => commands::search::run(args, stats),
         Command::Conversations { action } => commands::conversations::run(action),
+        Command::Notes(args) => commands::notes::run(args, stats),
+        Command::Quiz { action } => commands::quiz::run(action, stats),
+        Command::Cards { action } => commands::cards::run(action, stats),
+        Command::ReadAloud(args) => commands::read_aloud::run(args, stats),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -26,8 +26,8 @@ fn worker_dir() -> PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     BUILT
         .get_or_init(|| {
-            lm_testkit::built_binary("lm-stt-worker", "lm-stt-worker");
-            lm_testkit::built_binary("lm-llm-worker", "lm-llm-worker")
+            lm_testkit::built_binary("lm-stt-worker");
+            lm_testkit::built_binary("lm-llm-worker")
                 .parent()
                 .unwrap()
                 .to_path_buf()

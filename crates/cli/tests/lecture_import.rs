@@ -56,7 +56,7 @@ const SENTENCES: &[&str] = &[
 
 /// The folder of a freshly built `lm-stt-worker`, for the child processes.
 fn worker_dir() -> PathBuf {
-    let worker = lm_testkit::built_binary("lm-stt-worker", "lm-stt-worker");
+    let worker = lm_testkit::built_binary("lm-stt-worker");
     worker.parent().unwrap().to_path_buf()
 }
 

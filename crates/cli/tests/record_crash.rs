@@ -25,7 +25,7 @@ const PARAGRAPH: &str = "Welcome back to the introduction to biology. Today we w
 
 /// The folder of a freshly built `lm-stt-worker`, for the live transcript of the child process.
 fn worker_dir() -> PathBuf {
-    let worker = lm_testkit::built_binary("lm-stt-worker", "lm-stt-worker");
+    let worker = lm_testkit::built_binary("lm-stt-worker");
     worker.parent().unwrap().to_path_buf()
 }
 

@@ -85,6 +85,15 @@ pub enum ModelError {
         /// Its first bytes in hex.
         head: String,
     },
+    /// A model file handed in by hand matches no file of the catalog.
+    #[error(
+        "{} is a model file, but not one of the catalog's (no catalog file has its size and \
+         sha256); only the catalog's models can be imported", path.display()
+    )]
+    NotInCatalog {
+        /// The file.
+        path: PathBuf,
+    },
 }
 
 /// What a model is used for.
@@ -505,6 +514,45 @@ impl ModelStore {
             id: id.to_owned(),
             files,
         })
+    }
+
+    /// Installs a model file the student got by hand (dropped on the window, copied from a USB
+    /// stick): the file must be a model format we load and match a catalog file's size and
+    /// sha256; it is copied into its model's folder (through a temporary file, so an
+    /// interrupted copy leaves nothing half-written). Returns the model's id.
+    pub fn import_file(&self, source: &Path) -> Result<String, ModelError> {
+        sniff_format(source)?;
+        let io_error = |path: &Path| {
+            let path = path.to_owned();
+            move |source| ModelError::Io { path, source }
+        };
+        let size = std::fs::metadata(source).map_err(io_error(source))?.len();
+        let candidates: Vec<(&ModelEntry, &ModelFile)> = self
+            .catalog
+            .models
+            .iter()
+            .flat_map(|entry| entry.files.iter().map(move |file| (entry, file)))
+            .filter(|(_, file)| file.size == size)
+            .collect();
+        if candidates.is_empty() {
+            return Err(ModelError::NotInCatalog {
+                path: source.to_owned(),
+            });
+        }
+        let digest = sha256_file(source).map_err(io_error(source))?;
+        let (entry, file) = candidates
+            .into_iter()
+            .find(|(_, file)| file.sha256 == digest)
+            .ok_or_else(|| ModelError::NotInCatalog {
+                path: source.to_owned(),
+            })?;
+        let folder = self.model_dir(&entry.id);
+        std::fs::create_dir_all(&folder).map_err(io_error(&folder))?;
+        let target = folder.join(&file.path);
+        let staged = folder.join(format!(".{}.importing", file.path));
+        std::fs::copy(source, &staged).map_err(io_error(&staged))?;
+        std::fs::rename(&staged, &target).map_err(io_error(&target))?;
+        Ok(entry.id.clone())
     }
 
     /// [`Self::check`] for every catalog entry, in catalog order.

@@ -25,7 +25,7 @@ const PARAGRAPH: &str = "Welcome back to the introduction to biology. Today we w
 
 /// A freshly built `lm-stt-worker` (same cargo and target directory as this test).
 fn worker_binary() -> PathBuf {
-    lm_testkit::built_binary("lm-stt-worker", STT_WORKER_BINARY)
+    lm_testkit::built_binary(STT_WORKER_BINARY)
 }
 
 fn joined(segments: &[TranscriptSegment]) -> String {

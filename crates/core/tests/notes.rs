@@ -255,7 +255,7 @@ fn a_sixty_minute_lecture_is_summarised_within_the_context_and_resumes_after_a_k
         .unwrap();
     let job = notes::enqueue(&store, &request(&lecture)).unwrap();
     // Build the worker before the child starts, so the child does not build it.
-    let _ = lm_testkit::built_binary("lm-llm-worker", "lm-llm-worker");
+    let _ = lm_testkit::built_binary("lm-llm-worker");
 
     // Run the job in a child process (its own process group, with its llm worker) and kill
     // the group once a few batches are checkpointed.

@@ -29,7 +29,7 @@ const SHORT: &str = "Good morning everyone, please open your notebooks to page t
 
 /// A freshly built `lm-stt-worker` (built once per test run).
 fn worker_binary() -> PathBuf {
-    lm_testkit::built_binary("lm-stt-worker", STT_WORKER_BINARY)
+    lm_testkit::built_binary(STT_WORKER_BINARY)
 }
 
 fn tiny_en() -> PathBuf {

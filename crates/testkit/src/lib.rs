@@ -4,45 +4,57 @@
 //! `scripts/install-system-deps`), so no recording is committed and every test knows exactly what
 //! was said. Model lookups fail loudly: a test that needs a model must not pass without it.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 
-/// The binary `binary` of workspace package `package`, built by this test run (once per test
-/// process) with the same cargo and target folder, so a test never drives a stale worker.
+/// The binary `binary` of this workspace, built by this test run with the same cargo and target
+/// folder, so a test never drives a stale worker.
+///
+/// The whole workspace is built, all targets, once per test process: cargo resolves features per
+/// invocation, and a `cargo build -p <worker>` alone unifies a different feature set than
+/// `cargo test --workspace` does, so it rebuilt whisper.cpp and llama.cpp from scratch (minutes of
+/// C++ on a cold cache). The workspace build matches the test build, so it only checks freshness.
 ///
 /// Tests point supervisors at the result through `WorkerSpec::binary` rather than the
 /// process-wide `LITTLEMONSTER_WORKER_DIR`, which parallel tests could race on.
-pub fn built_binary(package: &str, binary: &str) -> PathBuf {
-    static BUILT: OnceLock<Mutex<HashMap<String, PathBuf>>> = OnceLock::new();
-    let mut built = BUILT
-        .get_or_init(Mutex::default)
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some(path) = built.get(binary) {
-        return path.clone();
-    }
-    let output = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "-p", package, "--bin", binary])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap_or_else(|error| panic!("cannot run cargo to build {binary}: {error}"));
-    assert!(
-        output.status.success(),
-        "cargo build -p {package} --bin {binary} failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    // A test runs as <target>/<profile>/deps/<test>-<hash>; binaries are in <target>/<profile>/.
-    let exe = std::env::current_exe().expect("the test executable's path");
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("tests run from <target>/<profile>/deps");
+pub fn built_binary(binary: &str) -> PathBuf {
+    static PROFILE_DIR: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    let profile_dir = PROFILE_DIR.get_or_init(build_workspace);
+    let profile_dir = match profile_dir {
+        Ok(dir) => dir,
+        Err(message) => panic!("{message}"),
+    };
     let path = profile_dir.join(binary);
     assert!(path.is_file(), "{} was not built", path.display());
-    built.insert(binary.to_owned(), path.clone());
     path
+}
+
+/// Builds every target of the workspace and returns the profile folder the binaries are in.
+fn build_workspace() -> Result<PathBuf, String> {
+    let output = Command::new(env!("CARGO"))
+        .args([
+            "build",
+            "--quiet",
+            "--locked",
+            "--workspace",
+            "--all-targets",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .map_err(|error| format!("cannot run cargo to build the workers: {error}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "cargo build --workspace --all-targets failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    // A test runs as <target>/<profile>/deps/<test>-<hash>; binaries are in <target>/<profile>/.
+    let exe = std::env::current_exe().map_err(|error| format!("the test's own path: {error}"))?;
+    exe.parent()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .ok_or_else(|| format!("{} is not in <target>/<profile>/deps", exe.display()))
 }
 
 /// The installed file `file` of catalog model `id`, or a panic that tells the developer how to get it.
@@ -62,7 +74,7 @@ pub fn smollm2_worker(context_size: u32) -> lm_core::workers::llm::WorkerLlm {
     use lm_core::workers::llm::{DEFAULT_LLM_THREADS, WorkerLlm};
     let model = require_model("smollm2-135m", "SmolLM2-135M-Instruct.Q4_1.gguf");
     let mut spec = WorkerLlm::default_spec(model, context_size, DEFAULT_LLM_THREADS);
-    spec.binary = built_binary("lm-llm-worker", "lm-llm-worker");
+    spec.binary = built_binary("lm-llm-worker");
     WorkerLlm::with_spec(spec)
 }
 

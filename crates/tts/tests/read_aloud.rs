@@ -117,7 +117,7 @@ fn whisper_hears_the_exported_notes_audio_as_written() {
 
     let model = lm_testkit::require_model("whisper-tiny.en", "ggml-tiny.en.bin");
     let mut spec = WorkerTranscriber::default_spec(model, 1);
-    spec.binary = lm_testkit::built_binary("lm-stt-worker", STT_WORKER_BINARY);
+    spec.binary = lm_testkit::built_binary(STT_WORKER_BINARY);
     let options = TranscribeOptions {
         language: Some("en".to_owned()),
         threads: None,

@@ -140,7 +140,7 @@ fn a_missing_voice_file_is_named_in_the_error() {
 /// `lm-stt-worker`, built by this test run with the same cargo and target folder, so the round
 /// trip never runs a stale worker.
 fn stt_worker_binary() -> std::path::PathBuf {
-    lm_testkit::built_binary("lm-stt-worker", STT_WORKER_BINARY)
+    lm_testkit::built_binary(STT_WORKER_BINARY)
 }
 
 #[test]

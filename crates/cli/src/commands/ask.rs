@@ -8,7 +8,6 @@ use std::io::Write;
 
 use anyhow::{Context, bail};
 use lm_core::engines::{ChatMessage, ChatRole, GenerateOptions, Llm};
-use lm_core::workers::llm::WorkerLlm;
 
 use crate::ModelArgs;
 use crate::stats::Stats;
@@ -73,7 +72,7 @@ pub fn run(args: AskArgs, stats: Stats) -> anyhow::Result<()> {
         }
         None => None,
     };
-    let llm = WorkerLlm::new(args.model.resolve("smollm2-135m")?);
+    let llm = args.model.llm_settings().worker_llm()?;
     let mut messages = Vec::new();
     if let Some(system) = args.system {
         messages.push(ChatMessage {
@@ -119,29 +118,24 @@ mod grounded {
     use std::io::Write;
     use std::time::Instant;
 
-    use anyhow::Context;
     use lm_core::chat::{ChatService, ChatSettings};
     use lm_core::store::ConversationId;
-    use lm_core::workers::llm::WorkerLlm;
-    use lm_knowledge::HybridRetriever;
 
     use super::AskArgs;
-    use crate::commands::search::find_class;
-    use crate::knowledge;
-    use crate::library::open_library;
+    use crate::library::{find_class, open_services};
     use crate::stats::Stats;
 
     /// Streams the grounded answer, then its citations (`[1] [Cells @ 12:34]`) and token counts.
     pub fn run(args: AskArgs, stats: Stats) -> anyhow::Result<()> {
-        let library = open_library()?;
-        let store = library.store();
+        let services = open_services(args.model.llm_settings())?;
+        let store = services.library().store();
         let conversation = args.conversation.map(ConversationId::from);
         let class_id = match (&args.class, &conversation) {
-            (Some(name), _) => Some(find_class(&library, name)?),
+            (Some(name), _) => Some(find_class(services.library(), name)?),
             (None, Some(id)) => store.conversations().get(id)?.class_id,
             (None, None) => None,
         };
-        let llm = WorkerLlm::new(args.model.resolve("smollm2-135m")?);
+        let llm = services.llm()?;
         let defaults = ChatSettings::default();
         let settings = ChatSettings {
             answer_tokens: args.max_tokens,
@@ -150,31 +144,25 @@ mod grounded {
             threads: args.model.threads,
             ..defaults
         };
-        let index = knowledge::shared_index(&library);
-        let embedder = knowledge::embedder();
         let started = Instant::now();
         let mut first_token_ms = None;
         let mut stdout = std::io::stdout().lock();
-        let answer = index
-            .read(store, |index| {
-                let retriever = HybridRetriever::new(store, index, embedder.as_ref());
-                let chat = ChatService::new(store, &llm, &retriever, settings);
-                Ok(chat.ask(
-                    conversation.as_ref(),
-                    class_id.as_ref(),
-                    &args.question,
-                    None,
-                    &mut |piece| {
-                        first_token_ms
-                            .get_or_insert_with(|| started.elapsed().as_secs_f64() * 1000.0);
-                        // A closed pipe (`| head`) must not abort the answer midway.
-                        let _ = stdout
-                            .write_all(piece.as_bytes())
-                            .and_then(|()| stdout.flush());
-                    },
-                ))
-            })
-            .context("opening the search index")??;
+        let answer = services.with_retriever(|retriever| {
+            let chat = ChatService::new(store, llm.as_ref(), retriever, settings);
+            chat.ask(
+                conversation.as_ref(),
+                class_id.as_ref(),
+                &args.question,
+                None,
+                &mut |piece| {
+                    first_token_ms.get_or_insert_with(|| started.elapsed().as_secs_f64() * 1000.0);
+                    // A closed pipe (`| head`) must not abort the answer midway.
+                    let _ = stdout
+                        .write_all(piece.as_bytes())
+                        .and_then(|()| stdout.flush());
+                },
+            )
+        })??;
         writeln!(stdout)?;
         let message = &answer.message;
         if !message.citations.is_empty() {

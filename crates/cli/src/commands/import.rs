@@ -12,9 +12,9 @@ use lm_core::ingest::{
 use lm_core::library::Library;
 use lm_core::store::{ChunkSource, JobId, JobStatus, LectureId, LectureStatus};
 
-use super::jobs::{run_with_progress, runner, summary_line};
+use super::jobs::{ProgressTo, run_with_progress, summary_line};
 use crate::ModelArgs;
-use crate::library::open_library;
+use crate::library::open_services;
 use crate::stats::Stats;
 
 /// Arguments of `littlemonster import`.
@@ -43,7 +43,8 @@ pub struct ImportArgs {
 /// One line per file (imported / duplicate / failed), then the queue runs until the new
 /// transcriptions finish (unless `--no-wait`). Fails when any file or transcription failed.
 pub fn run(args: ImportArgs, stats: Stats) -> anyhow::Result<()> {
-    let library = open_library()?;
+    let services = open_services(args.model.whisper_settings())?;
+    let library = services.library();
     let class = library.class_named(&args.class)?;
     let files = files_to_import(&args.paths);
     if args.title.is_some() && files.len() != 1 {
@@ -70,7 +71,7 @@ pub fn run(args: ImportArgs, stats: Stats) -> anyhow::Result<()> {
             }
         };
         match FileKind::of(&path) {
-            FileKind::Document => match import_document(&library, &class.id, &path) {
+            FileKind::Document => match import_document(library, &class.id, &path) {
                 Ok(imported) => {
                     let document = &imported.document;
                     let verb = if imported.already_present {
@@ -103,7 +104,7 @@ pub fn run(args: ImportArgs, stats: Stats) -> anyhow::Result<()> {
                 }
             },
             FileKind::Media | FileKind::Other => {
-                match import_lecture(&library, &class, &path, &options) {
+                match import_lecture(library, &class, &path, &options) {
                     Ok(ImportOutcome::Imported { lecture, job }) => {
                         println!(
                             "imported: {} as \"{}\" (lecture {}, transcription job {job})",
@@ -139,9 +140,10 @@ pub fn run(args: ImportArgs, stats: Stats) -> anyhow::Result<()> {
     if !args.no_wait && !nothing_queued {
         let watched: HashSet<JobId> = queued.iter().map(|(job, ..)| job.clone()).collect();
         // Index jobs show too: a transcription queues its lecture's when it finishes.
-        let summary = run_with_progress(runner(&library, &args.model)?, move |event| {
-            watched.contains(&event.job_id) || event.kind == INDEX_JOB
-        })?;
+        let summary =
+            run_with_progress(services.job_runner()?, ProgressTo::Stdout, move |event| {
+                watched.contains(&event.job_id) || event.kind == INDEX_JOB
+            })?;
         println!("{}", summary_line(&summary));
         for (job, path) in &indexing {
             let job = library.store().jobs().get(job)?;
@@ -158,7 +160,7 @@ pub fn run(args: ImportArgs, stats: Stats) -> anyhow::Result<()> {
             }
         }
         for (job, lecture, path) in &queued {
-            let (ok, ms, count) = report_transcription(&library, job, lecture, path)?;
+            let (ok, ms, count) = report_transcription(library, job, lecture, path)?;
             failures += usize::from(!ok);
             audio_ms += ms;
             segments += count;

@@ -2,22 +2,15 @@
 //! that `littlemonster import` shares.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 
-use anyhow::Context;
-use lm_core::engines::VoiceActivityDetector;
-use lm_core::ingest::TranscribeHandler;
+use anyhow::{Context, bail};
 use lm_core::jobs::{JobEvent, JobRunner, RunSummary};
-use lm_core::library::Library;
 use lm_core::store::{Job, JobId, JobStatus};
-use lm_core::workers::stt::WorkerTranscriber;
-use lm_knowledge::IndexHandler;
-use lm_vad::{SileroVad, SileroVadOptions};
+use lm_services::{DEFAULT_LLM_MODEL, EngineSettings, Services};
 
 use crate::ModelArgs;
-use crate::knowledge;
-use crate::library::open_library;
+use crate::library::open_services;
 use crate::stats::Stats;
 
 /// What `littlemonster jobs` does.
@@ -31,6 +24,9 @@ pub enum JobsAction {
     },
     /// Run every due job until the queue is idle, printing progress.
     Run {
+        /// `--model` names the speech-to-text model; notes, quizzes and cards use this one.
+        #[arg(long)]
+        llm_model: Option<String>,
         #[command(flatten)]
         model: ModelArgs,
     },
@@ -48,7 +44,15 @@ pub enum JobsAction {
 
 /// Runs a `jobs` subcommand.
 pub fn run(action: JobsAction, stats: Stats) -> anyhow::Result<()> {
-    let library = open_library()?;
+    let settings = match &action {
+        JobsAction::Run { llm_model, model } => EngineSettings {
+            llm_model: llm_model.clone().unwrap_or(DEFAULT_LLM_MODEL.into()),
+            ..model.whisper_settings()
+        },
+        _ => EngineSettings::default(),
+    };
+    let services = open_services(settings)?;
+    let library = services.library();
     match action {
         JobsAction::List { all } => {
             for job in library.store().jobs().list(None)? {
@@ -58,8 +62,8 @@ pub fn run(action: JobsAction, stats: Stats) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        JobsAction::Run { model } => {
-            let summary = run_with_progress(runner(&library, &model)?, |_| true)?;
+        JobsAction::Run { .. } => {
+            let summary = run_with_progress(services.job_runner()?, ProgressTo::Stdout, |_| true)?;
             println!("{}", summary_line(&summary));
             stats.report(
                 "jobs run",
@@ -69,7 +73,7 @@ pub fn run(action: JobsAction, stats: Stats) -> anyhow::Result<()> {
         }
         JobsAction::Cancel { id } => {
             let id = JobId::from(id);
-            runner(&library, &ModelArgs::default())?.cancel(library.store(), &id)?;
+            services.job_runner()?.cancel(library.store(), &id)?;
             println!("cancelled job {id}");
             Ok(())
         }
@@ -82,38 +86,42 @@ pub fn run(action: JobsAction, stats: Stats) -> anyhow::Result<()> {
     }
 }
 
-/// The runner of `library`'s jobs with every handler the CLI knows: transcription through the
-/// whisper worker (model and threads from `model`) with Silero voice-activity detection, and
-/// indexing (chunk, embed with all-MiniLM-L6-v2, update the search index). Nothing is loaded
-/// (no model, no search index) until a job runs.
-pub fn runner(library: &Library, model: &ModelArgs) -> anyhow::Result<JobRunner> {
-    let whisper = model.resolve("whisper-tiny.en")?;
-    let transcriber = match model.threads {
-        Some(threads) => {
-            WorkerTranscriber::with_spec(WorkerTranscriber::default_spec(whisper, threads))
-        }
-        None => WorkerTranscriber::new(whisper),
-    };
-    let new_vad: lm_core::ingest::VadFactory = Box::new(|| {
-        let vad = SileroVad::new(&SileroVadOptions::default())?;
-        Ok(Box::new(vad) as Box<dyn VoiceActivityDetector>)
-    });
-    let handler =
-        TranscribeHandler::new(library, Arc::new(transcriber), new_vad).with_threads(model.threads);
-    let mut runner = JobRunner::new(library.store().path());
-    runner.register(Arc::new(handler))?;
-    let indexer = IndexHandler::new(
-        Arc::new(knowledge::shared_index(library)),
-        knowledge::embedder(),
-    );
-    runner.register(Arc::new(indexer))?;
-    Ok(runner)
+/// Where progress lines go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProgressTo {
+    /// With the command's other output (`import`, `jobs run`).
+    Stdout,
+    /// Apart from it, for commands whose stdout is their result (`notes` prints Markdown).
+    Stderr,
+}
+
+/// Runs the queue until idle, printing the progress of job `id` to stderr, and returns that job once it
+/// is done; an error with the job's own message when it failed, was cancelled or waits for a
+/// retry.
+pub fn run_job(services: &Services, id: &JobId) -> anyhow::Result<Job> {
+    let watched = id.clone();
+    run_with_progress(services.job_runner()?, ProgressTo::Stderr, move |event| {
+        event.job_id == watched
+    })?;
+    let job = services.library().store().jobs().get(id)?;
+    let error = job.error.as_deref().unwrap_or("no reason given");
+    match job.status {
+        JobStatus::Done => Ok(job),
+        JobStatus::Failed => bail!("the {} job failed: {error}", job.kind),
+        JobStatus::Cancelled => bail!("the {} job was cancelled", job.kind),
+        JobStatus::Queued if job.attempts > 0 => bail!(
+            "the {} job failed and will be retried (`littlemonster jobs run`): {error}",
+            job.kind
+        ),
+        status => bail!("the {} job is still {status}", job.kind),
+    }
 }
 
 /// Runs the queue until idle, printing a progress line whenever a job for which `show` holds
 /// moves by a percent or changes what it is doing.
 pub fn run_with_progress(
     runner: JobRunner,
+    output: ProgressTo,
     show: impl Fn(&JobEvent) -> bool + Send + 'static,
 ) -> anyhow::Result<RunSummary> {
     let events = runner.subscribe();
@@ -132,7 +140,10 @@ pub fn run_with_progress(
                 continue;
             }
             last.insert(event.job_id.clone(), key);
-            println!("{}", event_line(&event));
+            match output {
+                ProgressTo::Stdout => println!("{}", event_line(&event)),
+                ProgressTo::Stderr => eprintln!("{}", event_line(&event)),
+            }
         }
     });
     let summary = run_follow_ups(&runner).context("running the job queue");

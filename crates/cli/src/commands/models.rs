@@ -1,7 +1,5 @@
 //! `littlemonster models`: what is installed, and whether it is intact.
 
-use std::path::{Path, PathBuf};
-
 use anyhow::bail;
 use lm_core::models::{CheckDepth, ModelStore};
 
@@ -63,15 +61,6 @@ pub fn run(action: ModelsAction) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-/// A model file to load: `spec` is a path to an existing file, or an installed catalog id.
-pub fn resolve_model_file(spec: &str) -> anyhow::Result<PathBuf> {
-    let as_path = Path::new(spec);
-    if as_path.is_file() {
-        return Ok(as_path.to_owned());
-    }
-    Ok(ModelStore::open_default()?.primary_file(spec)?)
 }
 
 fn human_size(bytes: u64) -> String {

@@ -13,7 +13,6 @@ use lm_core::recording::{
     InputLevel, RecordingControls, RecordingEvent, RecordingOptions, RecordingSession,
     WavFileSource,
 };
-use lm_core::workers::stt::WorkerTranscriber;
 
 use crate::ModelArgs;
 use crate::commands::transcribe::timestamped_line;
@@ -63,8 +62,8 @@ pub fn run(args: RecordArgs) -> anyhow::Result<()> {
     let live_transcriber = if args.no_live_transcript {
         None
     } else {
-        let model = args.model.resolve("whisper-tiny.en")?;
-        Some(Arc::new(WorkerTranscriber::new(model)) as Arc<dyn lm_core::engines::Transcriber>)
+        let transcriber = args.model.whisper_settings().worker_transcriber()?;
+        Some(Arc::new(transcriber) as Arc<dyn lm_core::engines::Transcriber>)
     };
     let options = RecordingOptions {
         live_transcriber,

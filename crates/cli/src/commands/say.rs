@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use lm_core::engines::Synthesizer;
-use lm_tts::{PiperSynthesizer, PiperSynthesizerOptions};
+use lm_services::EngineSettings;
 
 use crate::stats::Stats;
 
@@ -19,7 +19,10 @@ pub struct SayArgs {
     output: PathBuf,
     /// ONNX Runtime threads.
     #[arg(long)]
-    threads: Option<usize>,
+    threads: Option<u32>,
+    /// The voice: a catalog id (see `littlemonster models list`) or a Piper `.onnx` file.
+    #[arg(long)]
+    voice: Option<String>,
 }
 
 /// Synthesises the text sentence by sentence and writes one WAV file.
@@ -27,11 +30,7 @@ pub fn run(args: SayArgs, stats: Stats) -> anyhow::Result<()> {
     if args.text.trim().is_empty() {
         bail!("nothing to say: the text is empty");
     }
-    let mut options = PiperSynthesizerOptions::default();
-    if let Some(threads) = args.threads {
-        options.threads = threads;
-    }
-    let synthesizer = PiperSynthesizer::new(&options)?;
+    let synthesizer = voice_settings(args.voice, args.threads).piper_voice()?;
     // Latency and real-time factor count synthesis only, not loading the voice.
     let started = Instant::now();
     let mut first_audio_ms = None;
@@ -53,4 +52,14 @@ pub fn run(args: SayArgs, stats: Stats) -> anyhow::Result<()> {
         }),
     );
     Ok(())
+}
+
+/// Engine settings naming `voice` (the installed default when `None`) and `threads`.
+pub fn voice_settings(voice: Option<String>, threads: Option<u32>) -> EngineSettings {
+    let defaults = EngineSettings::default();
+    EngineSettings {
+        voice: voice.unwrap_or(defaults.voice.clone()),
+        threads,
+        ..defaults
+    }
 }

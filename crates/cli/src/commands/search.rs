@@ -3,9 +3,9 @@
 use anyhow::{Context, bail};
 use lm_knowledge::{SearchMode, location_label, search};
 use lm_search::{Scope, SearchFilter, SourceKind};
+use lm_services::EngineSettings;
 
-use crate::knowledge;
-use crate::library::open_library;
+use crate::library::{find_class, open_services};
 use crate::stats::Stats;
 
 /// Arguments of `littlemonster search`.
@@ -48,10 +48,11 @@ pub fn run(args: SearchArgs, stats: Stats) -> anyhow::Result<()> {
     if args.query.trim().is_empty() {
         bail!("the search query is empty");
     }
-    let library = open_library()?;
+    let services = open_services(EngineSettings::default())?;
+    let library = services.library();
     let store = library.store();
     let scope = match &args.class {
-        Some(name) => Scope::Class(find_class(&library, name)?),
+        Some(name) => Scope::Class(find_class(library, name)?),
         None => Scope::Everything,
     };
     let filter = SearchFilter {
@@ -67,8 +68,7 @@ pub fn run(args: SearchArgs, stats: Stats) -> anyhow::Result<()> {
         Mode::Text => SearchMode::Text,
         Mode::Semantic => SearchMode::Semantic,
     };
-    let index = knowledge::shared_index(&library);
-    let embedder = knowledge::embedder();
+    let (index, embedder) = (services.search_index(), services.embedder());
     let started = std::time::Instant::now();
     let hits = index
         .read(store, |index| {
@@ -110,22 +110,4 @@ pub fn run(args: SearchArgs, stats: Stats) -> anyhow::Result<()> {
         serde_json::json!({ "hits": hits.len(), "search_ms": search_ms }),
     );
     Ok(())
-}
-
-/// The id of an existing class, by name, ignoring case (searching never creates one).
-pub fn find_class(
-    library: &lm_core::library::Library,
-    name: &str,
-) -> anyhow::Result<lm_core::store::ClassId> {
-    let wanted = name.trim().to_lowercase();
-    let classes = library.store().classes().list(library.profile_id())?;
-    match classes
-        .into_iter()
-        .find(|class| class.name.to_lowercase() == wanted)
-    {
-        Some(class) => Ok(class.id),
-        None => {
-            bail!("there is no class named \"{name}\" (see the names given to `import --class`)")
-        }
-    }
 }

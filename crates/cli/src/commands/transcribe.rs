@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 
 use lm_core::engines::{TranscribeOptions, Transcriber, TranscriptSegment};
-use lm_core::workers::stt::WorkerTranscriber;
 
 use crate::ModelArgs;
 use crate::stats::Stats;
@@ -25,8 +24,7 @@ pub struct TranscribeArgs {
 
 /// Streams segments to stdout as Whisper finalises them.
 pub fn run(args: TranscribeArgs, stats: Stats) -> anyhow::Result<()> {
-    let model = args.model.resolve("whisper-tiny.en")?;
-    let transcriber = WorkerTranscriber::new(model);
+    let transcriber = args.model.whisper_settings().worker_transcriber()?;
     let options = TranscribeOptions {
         language: args.language,
         threads: args.model.threads,

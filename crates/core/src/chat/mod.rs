@@ -277,7 +277,7 @@ fn earlier_turns(messages: &[StoredMessage]) -> Vec<EarlierTurn> {
 }
 
 /// A conversation title from its first question: the first line, at most 80 characters.
-fn title_for(question: &str) -> String {
+pub fn title_for(question: &str) -> String {
     let line = question.lines().next().unwrap_or(question).trim();
     if line.chars().count() <= 80 {
         line.to_owned()

@@ -3,10 +3,12 @@
 //! ([`index`]) that makes the transcript searchable.
 
 pub mod cleanup;
+pub mod file;
 pub mod import;
 pub mod index;
 pub mod transcribe;
 
+pub use file::{ImportFileError, ImportedFile, import_file};
 pub use import::{
     FileKind, ImportError, ImportOptions, ImportOutcome, files_to_import, import_lecture,
 };

@@ -7,23 +7,30 @@
 //! later (the crate's interval rounded to whole days, at least one); Again keeps the crate's new
 //! memory state but shows the card again after [`RELEARNING_STEP_MS`], in the same session, as
 //! Anki-style schedulers do, and a forgotten review card counts a lapse.
+//!
+//! Generation also runs as a job ([`CardsJob`], kind [`CARDS_JOB_KIND`]) with progress per card.
 
 use std::collections::HashSet;
 use std::io::{Read, Write};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use fsrs::{FSRS, ItemState, MemoryState};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::quiz::{normalized, spread};
 use super::{StudyError, StudyScope, ask_json};
 use crate::chat::citations;
 use crate::engines::{ChatMessage, ChatRole, EngineError, GenerateOptions, Llm};
+use crate::jobs::{JobContext, JobError, JobHandler, Lane};
 use crate::store::{
-    CardReview, CardSchedule, CardState, ChunkId, ClassId, Flashcard, FlashcardId, NewFlashcard,
-    NewReview, Rating, SourceLocator, Store, UnixMillis,
+    CardReview, CardSchedule, CardState, ChunkId, ClassId, Flashcard, FlashcardId, Job, JobId,
+    NewFlashcard, NewReview, Rating, SourceLocator, Store, UnixMillis,
 };
+
+/// The job kind of flashcard generation.
+pub const CARDS_JOB_KIND: &str = "flashcards";
 
 /// The probability of recalling a card when it comes due that the schedule aims for.
 pub const DESIRED_RETENTION: f32 = 0.9;
@@ -326,17 +333,82 @@ pub enum CardSource {
     },
 }
 
-/// What to generate.
-#[derive(Debug, Clone)]
+/// What to generate; also the payload of a flashcards job.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CardRequest {
     /// Where the cards come from.
     pub source: CardSource,
     /// How many cards (1 to [`MAX_CARDS`]).
     pub cards: usize,
     /// Base sampling seed (each draw uses the next one), for reproducible cards.
+    #[serde(default)]
     pub seed: u32,
     /// CPU threads for the model; `None` for the engine's default.
+    #[serde(default)]
     pub threads: Option<u32>,
+}
+
+impl CardRequest {
+    /// Refuses a card count out of range.
+    fn check_count(&self) -> Result<(), StudyError> {
+        if self.cards == 0 || self.cards > MAX_CARDS {
+            return Err(StudyError::Invalid(format!(
+                "ask for 1 to {MAX_CARDS} cards, not {}",
+                self.cards
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Queues a flashcards job for `request` and returns its id. A card count out of range, an
+/// empty scope or an unusable selection is refused here, with nothing queued.
+pub fn enqueue(store: &Store, request: &CardRequest) -> Result<JobId, StudyError> {
+    super::enqueue_generation(store, CARDS_JOB_KIND, request, || {
+        request.check_count()?;
+        material(store, &request.source, request.cards).map(drop)
+    })
+}
+
+/// The cards a finished flashcards job stored (empty while it has not stored them).
+pub fn cards_of_job(job: &Job) -> Vec<FlashcardId> {
+    super::job_result(job).unwrap_or_default()
+}
+
+/// Runs flashcards jobs on the language-model lane: progress per accepted card, cancel between
+/// model calls; the cards are stored together at the end and their ids kept in the job's
+/// checkpoint ([`cards_of_job`]).
+pub struct CardsJob {
+    llm: Arc<dyn Llm>,
+}
+
+impl CardsJob {
+    /// A handler writing cards with `llm`.
+    pub fn new(llm: Arc<dyn Llm>) -> Self {
+        Self { llm }
+    }
+}
+
+impl JobHandler for CardsJob {
+    fn kind(&self) -> &str {
+        CARDS_JOB_KIND
+    }
+
+    fn lane(&self) -> Lane {
+        Lane::Llm
+    }
+
+    fn run(&self, context: &JobContext<'_>) -> Result<(), JobError> {
+        super::run_generation_job(
+            context,
+            "card",
+            |request: &CardRequest, cancel, on_progress| {
+                let generator = CardGenerator::new(context.store(), self.llm.as_ref());
+                let cards = generator.generate(request, Some(cancel), on_progress)?;
+                Ok(cards.into_iter().map(|card| card.id).collect::<Vec<_>>())
+            },
+        )
+    }
 }
 
 /// A passage to draw cards from, and the citation its cards carry.
@@ -374,13 +446,8 @@ impl<'a> CardGenerator<'a> {
         cancel: Option<&AtomicBool>,
         on_progress: &mut dyn FnMut(usize, usize),
     ) -> Result<Vec<Flashcard>, StudyError> {
-        if request.cards == 0 || request.cards > MAX_CARDS {
-            return Err(StudyError::Invalid(format!(
-                "ask for 1 to {MAX_CARDS} cards, not {}",
-                request.cards
-            )));
-        }
-        let (class_id, material) = self.material(&request.source, request.cards)?;
+        request.check_count()?;
+        let (class_id, material) = material(self.store, &request.source, request.cards)?;
         // Fronts the class already has count as taken, so a second batch does not repeat them.
         let existing = self.store.flashcards().list_by_class(&class_id)?;
         let mut taken: Vec<String> = existing.into_iter().map(|card| card.front).collect();
@@ -431,56 +498,6 @@ impl<'a> CardGenerator<'a> {
         Ok(self.store.flashcards().create_batch(&class_id, &accepted)?)
     }
 
-    /// The class the cards go to and the passages to draw them from, in drawing order.
-    fn material(
-        &self,
-        source: &CardSource,
-        cards: usize,
-    ) -> Result<(ClassId, Vec<Material>), StudyError> {
-        match source {
-            CardSource::Scope { scope } => {
-                let class_id = scope.class_id(self.store)?;
-                let chunks = scope.chunks(self.store)?;
-                let material = spread(&chunks, cards)
-                    .into_iter()
-                    .map(|chunk| Material {
-                        text: chunk.text.clone(),
-                        origin: Some(PassageOrigin {
-                            chunk_id: chunk.id.clone(),
-                            locator: chunk.locator.clone(),
-                        }),
-                    })
-                    .collect();
-                Ok((class_id, material))
-            }
-            CardSource::Passage {
-                class_id,
-                text,
-                origin,
-            } => {
-                let class_id = self.store.classes().get(class_id)?.id;
-                let text = text.trim();
-                if text.is_empty() {
-                    return Err(StudyError::Invalid(
-                        "select some text to make cards from".to_owned(),
-                    ));
-                }
-                let length = text.chars().count();
-                if length > MAX_PASSAGE_CHARS {
-                    return Err(StudyError::Invalid(format!(
-                        "the selection has {length} characters; select at most \
-                         {MAX_PASSAGE_CHARS} (about a page) to make cards from"
-                    )));
-                }
-                let material = vec![Material {
-                    text: text.to_owned(),
-                    origin: origin.clone(),
-                }];
-                Ok((class_id, material))
-            }
-        }
-    }
-
     /// Asks the model for one card about `passage`; `None` when the output is unusable.
     fn draft(
         &self,
@@ -516,6 +533,56 @@ impl<'a> CardGenerator<'a> {
             threads,
         };
         Ok(ask_json(self.llm, &messages, &options, cancel)?)
+    }
+}
+
+/// The class the cards go to and the passages to draw them from, in drawing order.
+fn material(
+    store: &Store,
+    source: &CardSource,
+    cards: usize,
+) -> Result<(ClassId, Vec<Material>), StudyError> {
+    match source {
+        CardSource::Scope { scope } => {
+            let class_id = scope.class_id(store)?;
+            let chunks = scope.chunks(store)?;
+            let material = spread(&chunks, cards)
+                .into_iter()
+                .map(|chunk| Material {
+                    text: chunk.text.clone(),
+                    origin: Some(PassageOrigin {
+                        chunk_id: chunk.id.clone(),
+                        locator: chunk.locator.clone(),
+                    }),
+                })
+                .collect();
+            Ok((class_id, material))
+        }
+        CardSource::Passage {
+            class_id,
+            text,
+            origin,
+        } => {
+            let class_id = store.classes().get(class_id)?.id;
+            let text = text.trim();
+            if text.is_empty() {
+                return Err(StudyError::Invalid(
+                    "select some text to make cards from".to_owned(),
+                ));
+            }
+            let length = text.chars().count();
+            if length > MAX_PASSAGE_CHARS {
+                return Err(StudyError::Invalid(format!(
+                    "the selection has {length} characters; select at most \
+                     {MAX_PASSAGE_CHARS} (about a page) to make cards from"
+                )));
+            }
+            let material = vec![Material {
+                text: text.to_owned(),
+                origin: origin.clone(),
+            }];
+            Ok((class_id, material))
+        }
     }
 }
 

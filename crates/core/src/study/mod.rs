@@ -4,6 +4,9 @@
 //! its chunks from the store, and asks the local model for structured output constrained by a
 //! JSON schema, so what comes back always parses; what parses but is useless is rejected and
 //! generated again.
+//!
+//! Each generator also runs as a durable job on the language-model lane: [`notes::NotesJob`],
+//! [`quiz::QuizJob`] and [`flashcards::CardsJob`], queued by the `enqueue` function next to each.
 
 pub mod flashcards;
 pub mod notes;
@@ -11,10 +14,15 @@ pub mod quiz;
 
 use std::sync::atomic::AtomicBool;
 
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::engines::{ChatMessage, EngineError, GenerateOptions, Llm};
-use crate::store::{Chunk, ChunkSource, ClassId, DocumentId, LectureId, Store, StoreError};
+use crate::jobs::{JobContext, JobError};
+use crate::store::{
+    Chunk, ChunkSource, ClassId, DocumentId, Job, JobId, JobProgress, LectureId, NewJob, Store,
+    StoreError,
+};
 
 /// What a study tool works from.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -173,4 +181,71 @@ fn ask_json<T: DeserializeOwned>(
         Err(EngineError::OutputCutOff { .. }) => Ok(None),
         Err(error) => Err(error),
     }
+}
+
+/// The checkpoint key under which a generation job ([`quiz::QuizJob`], [`flashcards::CardsJob`])
+/// keeps what it stored, so a job resumed after the result was stored does not make it twice.
+const RESULT_KEY: &str = "result";
+
+/// What a finished generation job stored (the quiz id, the card ids), as its handler recorded it.
+fn job_result<T: DeserializeOwned>(job: &Job) -> Option<T> {
+    let value = job.checkpoint.as_ref()?.get(RESULT_KEY)?;
+    serde_json::from_value(value.clone()).ok()
+}
+
+/// Queues a generation job of `kind` for `request`, which `validate` has accepted (count in
+/// range, material present): a bad request is refused here with nothing queued.
+fn enqueue_generation<R: Serialize>(
+    store: &Store,
+    kind: &str,
+    request: &R,
+    validate: impl FnOnce() -> Result<(), StudyError>,
+) -> Result<JobId, StudyError> {
+    validate()?;
+    let payload = serde_json::to_value(request)
+        .map_err(|e| StudyError::Invalid(format!("cannot encode the {kind} request: {e}")))?;
+    Ok(store
+        .jobs()
+        .enqueue(&NewJob::new(kind, payload))?
+        .id()
+        .clone())
+}
+
+/// Runs one attempt of a generation job whose result the generator stores in one go: decodes
+/// the request `R` from the payload, runs `generate` with the cancel flag and a progress
+/// callback (`done` of `wanted` `unit`s), and records what it stored in the checkpoint. A job
+/// whose checkpoint already holds a result (it was stored, then the process stopped) ends at once.
+fn run_generation_job<R, T>(
+    context: &JobContext<'_>,
+    unit: &str,
+    generate: impl FnOnce(&R, &AtomicBool, &mut dyn FnMut(usize, usize)) -> Result<T, StudyError>,
+) -> Result<(), JobError>
+where
+    R: DeserializeOwned,
+    T: Serialize + DeserializeOwned,
+{
+    let job = context.job();
+    if job_result::<T>(job).is_some() {
+        return Ok(());
+    }
+    let request: R = serde_json::from_value(job.payload.clone()).map_err(|e| {
+        JobError::Permanent(format!("the {} job's request is damaged: {e}", job.kind))
+    })?;
+    let mut on_progress = |done: usize, wanted: usize| {
+        let progress = JobProgress {
+            fraction: done as f64 / wanted.max(1) as f64,
+            seconds: None,
+            message: Some(format!("{unit} {done} of {wanted} written")),
+        };
+        // Progress is informative only; a cancel it detects sets the flag the generator reads.
+        let _ = context.report(&progress, None);
+    };
+    let result = generate(&request, context.cancel_flag(), &mut on_progress)?;
+    let checkpoint = serde_json::json!({ RESULT_KEY: result });
+    let done = JobProgress {
+        fraction: 1.0,
+        seconds: None,
+        message: Some("stored".to_owned()),
+    };
+    context.report(&done, Some(&checkpoint))
 }

@@ -1,38 +1,64 @@
 //! Quizzes: questions generated from the material under a JSON schema, checked for the ways a
-//! small model goes wrong, stored, taken and graded.
+//! small model goes wrong, stored, taken and graded. As a job ([`QuizJob`], kind
+//! [`QUIZ_JOB_KIND`]) generation reports progress per question and honours cancel.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{StudyError, StudyScope};
 use crate::chat::citations;
 use crate::engines::{ChatMessage, ChatRole, EngineError, GenerateOptions, Llm};
+use crate::jobs::{JobContext, JobError, JobHandler, Lane};
 use crate::store::{
-    Chunk, GradedAnswer, NewQuestion, QuestionId, QuestionKind, Quiz, QuizAttempt, QuizId,
-    QuizQuestion, Store, UnixMillis,
+    Chunk, GradedAnswer, Job, JobId, NewQuestion, QuestionId, QuestionKind, Quiz, QuizAttempt,
+    QuizId, QuizQuestion, Store, UnixMillis,
 };
+
+/// The job kind of quiz generation.
+pub const QUIZ_JOB_KIND: &str = "quiz";
+
+/// The most questions one quiz may have.
+pub const MAX_QUESTIONS: usize = 50;
 
 /// Model calls allowed per question asked, rejected drafts included.
 const DRAWS_PER_QUESTION: usize = 4;
 
-/// What to generate.
-#[derive(Debug, Clone)]
+/// What to generate; also the payload of a quiz job.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QuizRequest {
     /// Where the questions come from.
     pub scope: StudyScope,
     /// How many questions.
     pub questions: usize,
     /// The forms to use, in rotation (multiple choice when empty).
+    #[serde(default)]
     pub kinds: Vec<QuestionKind>,
     /// Quiz title; `None` makes one from the scope.
+    #[serde(default)]
     pub title: Option<String>,
     /// Base sampling seed (each try uses the next one), for reproducible quizzes.
+    #[serde(default)]
     pub seed: u32,
     /// CPU threads for the model; `None` for the engine's default.
+    #[serde(default)]
     pub threads: Option<u32>,
+}
+
+impl QuizRequest {
+    /// Refuses a question count out of range.
+    fn check_count(&self) -> Result<(), StudyError> {
+        if self.questions == 0 || self.questions > MAX_QUESTIONS {
+            return Err(StudyError::Invalid(format!(
+                "a quiz has 1 to {MAX_QUESTIONS} questions, not {}",
+                self.questions
+            )));
+        }
+        Ok(())
+    }
 }
 
 /// A question as the model writes it, before checks.
@@ -256,12 +282,7 @@ impl<'a> QuizGenerator<'a> {
         cancel: Option<&AtomicBool>,
         on_progress: &mut dyn FnMut(usize, usize),
     ) -> Result<Quiz, StudyError> {
-        if request.questions == 0 || request.questions > 50 {
-            return Err(StudyError::Invalid(format!(
-                "a quiz has 1 to 50 questions, not {}",
-                request.questions
-            )));
-        }
+        request.check_count()?;
         let class_id = request.scope.class_id(self.store)?;
         let chunks = request.scope.chunks(self.store)?;
         let kinds = if request.kinds.is_empty() {
@@ -355,6 +376,55 @@ pub(super) fn spread(chunks: &[Chunk], count: usize) -> Vec<&Chunk> {
     let picked: HashSet<usize> = order.iter().copied().collect();
     order.extend((0..chunks.len()).filter(|i| !picked.contains(i)));
     order.iter().map(|&i| &chunks[i % chunks.len()]).collect()
+}
+
+/// Queues a quiz job for `request` and returns its id. A question count out of range or an
+/// empty scope is refused here, with nothing queued.
+pub fn enqueue(store: &Store, request: &QuizRequest) -> Result<JobId, StudyError> {
+    super::enqueue_generation(store, QUIZ_JOB_KIND, request, || {
+        request.check_count()?;
+        request.scope.chunks(store).map(drop)
+    })
+}
+
+/// The quiz a finished quiz job stored (`None` while it has not stored one).
+pub fn quiz_of_job(job: &Job) -> Option<QuizId> {
+    super::job_result(job)
+}
+
+/// Runs quiz jobs on the language-model lane: progress per accepted question, cancel between
+/// model calls; the quiz is stored whole at the end and its id kept in the job's checkpoint
+/// ([`quiz_of_job`]).
+pub struct QuizJob {
+    llm: Arc<dyn Llm>,
+}
+
+impl QuizJob {
+    /// A handler writing quizzes with `llm`.
+    pub fn new(llm: Arc<dyn Llm>) -> Self {
+        Self { llm }
+    }
+}
+
+impl JobHandler for QuizJob {
+    fn kind(&self) -> &str {
+        QUIZ_JOB_KIND
+    }
+
+    fn lane(&self) -> Lane {
+        Lane::Llm
+    }
+
+    fn run(&self, context: &JobContext<'_>) -> Result<(), JobError> {
+        super::run_generation_job(
+            context,
+            "question",
+            |request: &QuizRequest, cancel, on_progress| {
+                let generator = QuizGenerator::new(context.store(), self.llm.as_ref());
+                Ok(generator.generate(request, Some(cancel), on_progress)?.id)
+            },
+        )
+    }
 }
 
 /// The verdict on one question of a submitted attempt.
