@@ -32,13 +32,16 @@ fn summary(profile: &Profile, active: bool) -> ProfileSummary {
     }
 }
 
-/// Every profile on this device, oldest first (the first start creates one).
+/// Every profile on this device, oldest first; none on the first start, where the onboarding
+/// asks for the student's name and calls [`create_profile`].
 #[tauri::command]
 pub fn list_profiles(state: State<'_, ShellState>) -> CommandResult<Vec<ProfileSummary>> {
+    let profiles = state.root().profiles()?;
+    if profiles.is_empty() {
+        return Ok(Vec::new());
+    }
     let active = state.with_library(|library| Ok(library.profile_id().clone()))?;
-    Ok(state
-        .root()
-        .profiles()?
+    Ok(profiles
         .iter()
         .map(|profile| summary(profile, profile.id == active))
         .collect())

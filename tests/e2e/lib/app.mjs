@@ -18,6 +18,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Builder, By, until } from "selenium-webdriver";
+import { appProcessTree } from "./processes.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -77,6 +78,20 @@ async function waitForDriver(port, driverProcess, log) {
   throw new Error(`tauri-driver did not listen on port ${port} within 20 s:\n${log.join("")}`);
 }
 
+/** Whether process `pid` ends within `timeoutMs`. */
+async function exits(pid, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return true;
+    }
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /**
  * Starts the app with a fresh (or the given) data dir and returns a handle:
  * `{ driver, dataDir, driverPid, spawnedAt, close() }`. `spawnedAt` is the wall-clock time
@@ -104,6 +119,7 @@ export async function launchApp({ dataDir = scratchDir("data"), env = {} } = {})
       .build();
     await driver.manage().setTimeouts({ script: 180_000 });
     await driver.manage().window().setRect(WINDOW);
+    const appPid = appProcessTree(driverProcess.pid).app.pid;
     const handle = {
       driver,
       dataDir,
@@ -116,6 +132,12 @@ export async function launchApp({ dataDir = scratchDir("data"), env = {} } = {})
           await driver.quit();
         } finally {
           driverProcess.kill("SIGTERM");
+          // Ending the session closes the window, which ends the app. An app that outlives it
+          // would keep the test process waiting on the output pipe it inherited: end it.
+          if (!(await exits(appPid, 10_000))) {
+            console.error(`the app (pid ${appPid}) still ran 10 s after its session ended: killed`);
+            process.kill(appPid, "SIGKILL");
+          }
         }
       },
     };

@@ -6,17 +6,38 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } fro
 import { join } from "node:path";
 import { withApp } from "./app.mjs";
 
-/** The lecture the tests import: short enough to transcribe in seconds with Whisper tiny.en. */
+/**
+ * The lecture the tests import: a little over two minutes, which Whisper tiny.en transcribes in
+ * well under a minute. Search indexes a transcript in passages of about 220 words
+ * (lm_core::chunking), so the phrase comes after the first passage: opening its hit must then
+ * move the player away from 0:00.
+ */
 export const LECTURE = {
   title: "Cell biology",
   sentences: [
     "Welcome to today's lecture on cell biology.",
+    "Every living thing is made of cells, and every cell comes from another cell.",
+    "Some organisms are a single cell, like bacteria and yeast, while our own bodies hold many trillions of them.",
+    "Today we will walk through the main parts of a cell and what each part does.",
     "The mitochondria produce most of the energy a cell needs, in the form of a molecule called ATP.",
+    "A busy muscle cell can hold thousands of mitochondria, because moving takes a lot of energy.",
+    "The nucleus holds the genetic material of the cell, which is stored as long molecules of DNA.",
+    "When a gene is read, the cell copies it into a messenger molecule that leaves the nucleus.",
+    "Ribosomes read these messages and join amino acids together, one after another, to build proteins.",
+    "Many ribosomes sit on a folded system of membranes called the endoplasmic reticulum.",
+    "New proteins travel from there to the Golgi apparatus, which sorts them, packs them and sends them on.",
+    "Small bags called lysosomes contain enzymes that break down worn out parts and food particles.",
+    "A network of protein fibres, the cytoskeleton, gives the cell its shape and lets it move things around.",
+    "Some cells use long whip like tails or short hairs on their surface to swim or to sweep fluid past them.",
+    "The inside of the cell is filled with a watery gel called the cytoplasm, where many reactions take place.",
+    "Animal cells and plant cells share most of these parts, but there are some important differences.",
+    "Plant cells have a rigid cell wall made of cellulose around the outside.",
+    "They also have a large central vacuole, filled with water, which helps to keep the plant upright.",
     "Plants also have chloroplasts, which capture the energy of sunlight through photosynthesis.",
     "The cell membrane controls which substances enter and leave the cell.",
     "Next week we will look at how cells divide.",
   ],
-  /** A word of the third sentence only, which Whisper tiny.en spells right. */
+  /** A word of one sentence only, near the end, which Whisper tiny.en spells right. */
   phrase: "photosynthesis",
 };
 

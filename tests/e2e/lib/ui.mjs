@@ -71,8 +71,9 @@ export async function openClass(driver, name, tab) {
  * Goes through the first-run onboarding, which asks for the first class `className` only: the
  * shell creates the default profile at first start (see specs/01-first-run.test.mjs).
  */
-export async function onboard(driver, className) {
+export async function onboard(driver, profileName, className) {
   await waitForTestId(driver, "onboarding", 30_000);
+  await type(driver, "onboarding-profile", profileName);
   await type(driver, "onboarding-class", className);
   await click(driver, "onboarding-start");
   await waitForItemWithText(driver, "class-item", className);

@@ -1,8 +1,5 @@
-// (a) First run: a fresh data dir shows the onboarding, which creates the first class.
-//
-// The shell creates the default profile itself at first start (`list_profiles` opens it: "the
-// first start creates one", src-tauri/src/commands/profiles.rs), so the onboarding asks for the
-// first class only (its profile field shows only when no profile exists, ui/TESTIDS.md).
+// (a) First run: a fresh data dir shows the onboarding, which creates the student's profile and
+// the first class.
 
 import assert from "node:assert/strict";
 import { existsSync, readdirSync } from "node:fs";
@@ -16,14 +13,15 @@ test("first run: onboarding creates the first class", { timeout: 120_000 }, asyn
 
     await waitForTestId(driver, "onboarding", 30_000);
     await screenshot(driver, "onboarding", { readme: true });
-    await onboard(driver, "Biology");
+    await onboard(driver, "Ada", "Biology");
     await screenshot(driver, "first-class");
 
-    // What the window shows is what the core stored: one active profile with the new, empty class.
+    // What the window shows is what the core stored: the student's profile, active, with the
+    // new, empty class.
     const profiles = await invoke(driver, "list_profiles");
     assert.deepEqual(
-      profiles.map((p) => p.active),
-      [true],
+      profiles.map((p) => [p.name, p.active]),
+      [["Ada", true]],
       `one active profile: ${JSON.stringify(profiles)}`,
     );
     const classes = await invoke(driver, "list_classes");
@@ -39,7 +37,7 @@ test("a second start skips the onboarding", { timeout: 120_000 }, async () => {
   let dataDir;
   await withApp("first-run-setup", async (app) => {
     dataDir = app.dataDir;
-    await onboard(app.driver, "History");
+    await onboard(app.driver, "Grace", "History");
   });
   assert.ok(existsSync(dataDir));
   await withApp(

@@ -13,7 +13,7 @@ import { click, onboard, openClass, texts, type, waitForItemWithText } from "../
 test("import a lecture and a PDF, then read the transcript", { timeout: 300_000 }, async () => {
   const material = makeClassMaterial(scratchDir("material"));
   await withApp("import", async ({ driver }) => {
-    await onboard(driver, "Biology");
+    await onboard(driver, "Ada", "Biology");
     await openClass(driver, "Biology");
     const biology = await classNamed(driver, "Biology");
 

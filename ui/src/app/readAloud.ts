@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { describeError, onReadAloud, readAloud, stopReadAloud } from "../api";
 import { useEvent } from "../useCommand";
+import { playableUrl } from "./media";
 
 /**
  * Reads text aloud through the shell's voice: sentences arrive as `read-aloud` events with an
@@ -14,20 +15,39 @@ export function useReadAloud() {
   const finished = useRef(false);
 
   const playNext = useCallback(function next() {
-    if (player.current !== null && !player.current.paused && !player.current.ended) return;
+    // Busy while a sentence plays or is still being prepared (no source yet).
+    const current = player.current;
+    if (current !== null && !current.ended && (!current.paused || current.src === "")) return;
     const url = queue.current.shift();
     if (url === undefined) {
       if (finished.current) setSpeaking(null);
       return;
     }
-    const audio = new Audio(url);
+    const audio = new Audio();
     player.current = audio;
-    audio.onended = () => {
-      next();
-    };
-    audio.play().catch(() => {
-      next();
-    });
+    void playableUrl(url).then(
+      ({ src, release }) => {
+        // Stopped (or replaced) while the file was being read.
+        if (player.current !== audio) {
+          release();
+          return;
+        }
+        audio.onended = () => {
+          release();
+          next();
+        };
+        audio.src = src;
+        audio.play().catch(() => {
+          release();
+          next();
+        });
+      },
+      () => {
+        if (player.current !== audio) return;
+        player.current = null;
+        next();
+      },
+    );
   }, []);
 
   useEvent(onReadAloud, (event) => {

@@ -10,6 +10,7 @@ import {
   type TranscriptFormat,
   type TranscriptSegmentView,
 } from "../api";
+import { usePlayableUrl } from "../app/media";
 import { useNav } from "../app/nav";
 import { ActionError, Empty, ErrorText, Loaded, PageTitle, WithTooltip } from "../components/common";
 import { clock, strings } from "../strings";
@@ -315,6 +316,7 @@ export function LecturePage({ lectureId, atMs }: { lectureId: string; atMs: numb
   const audio = useRef<HTMLAudioElement>(null);
   const text = strings.lecture;
 
+  const mediaSrc = usePlayableUrl(lecture.status === "ready" ? lecture.value.mediaUrl : null);
   // A transcription that ends stores the lecture's segments and changes its status.
   const classId = lecture.status === "ready" ? lecture.value.classId : null;
   useEvent(onLibraryChanged, (change) => {
@@ -360,7 +362,7 @@ export function LecturePage({ lectureId, atMs }: { lectureId: string; atMs: numb
               <audio
                 ref={audio}
                 controls
-                src={detail.mediaUrl}
+                src={mediaSrc ?? undefined}
                 aria-label={text.player}
                 data-testid="lecture-audio"
                 preload="metadata"
