@@ -33,6 +33,9 @@ test("ask a question in chat and see a citation chip", { timeout: 300_000 }, asy
       );
 
       // The chip opens what it cites: the lecture's player or the document's page.
+      // A long answer puts the chips under the composer that stays at the bottom: scroll first,
+      // as a student would.
+      await driver.executeScript("arguments[0].scrollIntoView({ block: 'center' });", chip);
       await chip.click();
       await waitForTestId(driver, cited.locator.kind === "lectureSpan" ? "lecture-audio" : "document-page", 30_000);
     },
