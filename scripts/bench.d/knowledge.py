@@ -2,7 +2,7 @@
 """Knowledge-pipeline benchmark: search latency, indexing throughput, grounded time to first token.
 
 Run by scripts/bench.d/run.py (or alone: `python3 scripts/bench.d/knowledge.py --bin DIR`), with
-the debug binaries already built (`cargo build -p lm-cli`; the search bench is built here with
+the debug binaries already built (`cargo build --workspace --all-targets`; the search bench is built here with
 `cargo build -p lm-search --example lm-search-bench`). Prints one JSON object on stdout:
 
 - search: the lm-search-bench example's output (p50/p95 of full-text, semantic and hybrid queries

@@ -65,8 +65,10 @@ fetch_sdist() {
 declare -A OUR_CMAKE_CACHE
 build_ours() {
   local listing name out_dir
-  echo "bench: cargo build -p lm-cli -p lm-stt-worker -p lm-llm-worker (quick when up to date)" >&2
-  listing="$(cd "$REPO_ROOT" && nice -n 19 cargo build --locked -p lm-cli -p lm-stt-worker -p lm-llm-worker \
+  # The same build as scripts/test and scripts/run: a narrower `-p` build resolves features
+  # differently and would compile whisper.cpp and llama.cpp a second time.
+  echo "bench: cargo build --workspace --all-targets (quick when up to date)" >&2
+  listing="$(cd "$REPO_ROOT" && nice -n 19 cargo build --locked --workspace --all-targets \
     --message-format=json | python3 "$BENCH_D/cargo_out_dirs.py"; exit "${PIPESTATUS[0]}")" ||
     bench_die "building our CLI and workers failed (see the errors above)"
   while read -r name out_dir; do

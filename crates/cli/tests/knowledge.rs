@@ -563,7 +563,7 @@ fn is_place(library: &Library, hit: &SearchHit, place: &Place) -> bool {
 // Tests
 
 #[test]
-fn hybrid_search_finds_the_answer_place_in_the_top_3_at_least_as_often_as_either_method_alone() {
+fn hybrid_search_finds_the_answer_place_in_the_top_3_more_often_than_either_method_alone() {
     let corpus = corpus();
     let library = open_library(&corpus.data);
     let _turn = corpus_index_turn();
@@ -601,13 +601,9 @@ fn hybrid_search_finds_the_answer_place_in_the_top_3_at_least_as_often_as_either
     assert_eq!(total, 20);
     assert!(found[2] >= 18, "hybrid found {} of 20", found[2]);
     assert!(found[2] > found[0], "hybrid must beat full-text alone");
-    // The issue asks for hybrid to beat semantic search too. On this corpus it ties (19/20
-    // each): RRF rescues "4212 dwarf galaxies" (full-text only) but loses "seawater" to a
-    // distractor ranked high by both lists. Until fusion improves, it must not fall behind.
-    assert!(
-        found[2] >= found[1],
-        "hybrid must not fall behind semantic search alone"
-    );
+    // Each method misses what the other finds: semantic search misses "4212 dwarf galaxies" (a
+    // number), full-text misses the paraphrases; fusion must keep both.
+    assert!(found[2] > found[1], "hybrid must beat semantic search alone");
 }
 
 #[test]
