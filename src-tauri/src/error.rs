@@ -60,6 +60,18 @@ impl CommandError {
         }
     }
 
+    /// An error of `kind` from a core error's report. A report may go on after its first line
+    /// (a crashed worker's last log lines): the window gets the first line, the app's log all.
+    fn from_report(kind: ErrorKind, report: &str) -> Self {
+        match report.split_once('\n') {
+            Some((first, _)) => {
+                tracing::warn!(?kind, "{report}");
+                Self::new(kind, first)
+            }
+            None => Self::new(kind, report),
+        }
+    }
+
     /// Arguments the command refuses.
     pub fn invalid(text: impl AsRef<str>) -> Self {
         Self::new(ErrorKind::InvalidInput, text)
@@ -177,7 +189,7 @@ macro_rules! from_error {
             fn from(error: $error) -> Self {
                 #[allow(clippy::redundant_closure_call)] // One macro for fns and closures.
                 let kind = ($kind)(&error);
-                Self::new(kind, error.to_string())
+                Self::from_report(kind, &error.to_string())
             }
         })+
     };
@@ -262,5 +274,16 @@ mod tests {
         });
         assert_eq!(error.kind, ErrorKind::NotFound);
         assert_eq!(error.message, "Lecture 42 not found.");
+    }
+
+    #[test]
+    fn a_crashed_worker_is_one_sentence_without_its_log() {
+        let error = CommandError::from(EngineError::WorkerCrashed {
+            worker: "llm".into(),
+            reason: "killed by signal 9".into(),
+            stderr_tail: vec!["llama_model_load: loading".into(), "load_tensors: done".into()],
+        });
+        assert_eq!(error.kind, ErrorKind::Worker);
+        assert_eq!(error.message, "The language model worker (llm) crashed: killed by signal 9.");
     }
 }

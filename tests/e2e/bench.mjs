@@ -13,7 +13,7 @@ import { parseArgs } from "node:util";
 import { invoke, launchApp, scratchDir } from "./lib/app.mjs";
 import { LECTURE, speakLecture } from "./lib/fixtures.mjs";
 import { ensureClass, waitForJobs } from "./lib/library.mjs";
-import { appProcessTree, memoryMb } from "./lib/processes.mjs";
+import { appProcessTree, memoryMb, rssBreakdownMb } from "./lib/processes.mjs";
 
 const { values: options } = parseArgs({
   options: {
@@ -83,10 +83,14 @@ async function coldStartAndMemory() {
         const own = memoryMb(appProcess.pid);
         const helperMemory = helpers.map((p) => ({ name: p.name, ...memoryMb(p.pid) }));
         const sum = (key) => helperMemory.reduce((total, p) => total + p[key], 0);
-        memory = { app: own, helpers: helperMemory, helpersRss: sum("rss"), helpersPss: sum("pss") };
+        const breakdown = rssBreakdownMb(appProcess.pid);
+        memory = { app: own, breakdown, helpers: helperMemory, helpersRss: sum("rss"), helpersPss: sum("pss") };
         console.log(
           `idle memory 10 s after ready: app process RSS ${mb(own.rss)} (PSS ${mb(own.pss)}; goal RSS <= 150 MB: ` +
             `${own.rss <= 150 ? "met" : "missed"})`,
+        );
+        console.log(
+          `  of which: ${Object.entries(breakdown).map(([part, size]) => `${part} ${mb(size)}`).join(", ")}`,
         );
         console.log(
           `  WebKit and other child processes, separately: RSS sum ${mb(memory.helpersRss)}, PSS sum ` +

@@ -45,7 +45,11 @@ pub enum EngineError {
         limit: usize,
     },
     /// A worker process died or misbehaved; carries the last lines it wrote to stderr.
-    #[error("{worker} worker crashed: {reason}{}", stderr_excerpt(.stderr_tail))]
+    #[error(
+        "the {} worker ({worker}) crashed: {reason}{}",
+        worker_role(worker),
+        stderr_excerpt(.stderr_tail)
+    )]
     WorkerCrashed {
         /// Which worker ("stt", "llm", ...).
         worker: String,
@@ -60,6 +64,15 @@ pub enum EngineError {
     /// Any other engine failure, with its message.
     #[error("{0}")]
     Other(String),
+}
+
+/// What a worker does, for messages a student reads ("stt" means nothing to them).
+fn worker_role(worker: &str) -> &'static str {
+    match worker {
+        "stt" => "speech-to-text",
+        "llm" => "language model",
+        _ => "engine",
+    }
 }
 
 fn stderr_excerpt(lines: &[String]) -> String {

@@ -63,3 +63,31 @@ export function memoryMb(pid) {
   }
   return { rss: rssKb / 1024, pss: pssKb / 1024 };
 }
+
+/** Which part of the process a mapping belongs to, for the idle memory breakdown. */
+const RSS_PARTS = [
+  // Mesa's GL driver: under Xvfb that is llvmpipe (swrast_dri.so), which pulls in all of LLVM.
+  ["GL driver (Mesa, LLVM)", /\/dri\/|libLLVM|libgallium|libGLX_mesa|libglapi|libEGL_mesa/],
+  ["WebKitGTK + JavaScriptCore", /libwebkit2gtk|libjavascriptcoregtk|WebKit/],
+  ["app binary", /\/little-monster$/],
+  ["heap and anonymous", /^\[heap\]$|^\[anon\]$|^\[stack/],
+];
+
+/**
+ * The app's resident memory split by what holds it (MB per part of `RSS_PARTS`, the rest as
+ * "other libraries"), read from /proc/PID/smaps: says how much of the RSS is ours.
+ */
+export function rssBreakdownMb(pid) {
+  const parts = Object.fromEntries([...RSS_PARTS.map(([name]) => [name, 0]), ["other libraries", 0]]);
+  let part = "other libraries";
+  for (const line of readFileSync(`/proc/${pid}/smaps`, "utf8").split("\n")) {
+    const header = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (header) {
+      const path = header[1] || "[anon]";
+      part = RSS_PARTS.find(([, pattern]) => pattern.test(path))?.[0] ?? "other libraries";
+    } else if (line.startsWith("Rss:")) {
+      parts[part] += Number(line.split(/\s+/)[1]) / 1024;
+    }
+  }
+  return parts;
+}
