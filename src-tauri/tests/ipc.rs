@@ -380,13 +380,8 @@ fn a_transcript_is_read_corrected_split_merged_and_exported() {
     let (report, _) = import_sample_files(&main, data.path());
     let lecture_id = report["files"][0]["itemId"].as_str().unwrap().to_owned();
     let segment = |start_ms, end_ms, text: &str| SegmentInput {
-        segment: TranscriptSegment {
-            start_ms,
-            end_ms,
-            text: text.into(),
-        },
+        segment: TranscriptSegment::new(start_ms, end_ms, text),
         speaker: None,
-        words: None,
     };
     library(&data.path().join("data"))
         .store()

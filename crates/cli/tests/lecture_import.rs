@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use lm_core::ingest::TranscribeCheckpoint;
 use lm_core::library::{Library, LibraryRoot};
 use lm_core::store::{JobStatus, Lecture, LectureStatus, TranscriptSegmentRow};
+use lm_core::transcript_export::TranscriptJson;
 
 /// One piece of a generated lecture.
 enum Piece {
@@ -236,8 +237,8 @@ fn a_lecture_with_silence_and_noise_is_transcribed_accurately_and_in_place() {
         );
     }
     // ...and nearly every sentence starts a segment. Whisper sometimes puts two sentences of one
-    // chunk in one segment; the second then has no timestamp of its own (word timestamps would
-    // give it one: the stt worker does not return them yet).
+    // chunk in one segment; the second then has no segment timestamp of its own, but its words
+    // have timings (checked below).
     let missed: Vec<_> = lecture
         .sentences
         .iter()
@@ -254,6 +255,142 @@ fn a_lecture_with_silence_and_noise_is_transcribed_accurately_and_in_place() {
         missed.len(),
         lecture.sentences.len()
     );
+
+    assert_sentences_have_word_timings(&lecture, &rows);
+    assert_json_export_has_the_words(&data, &stored, &rows);
+}
+
+/// Every placed sentence's first word has a stored word timing within 1 s of where the sentence
+/// was placed; prints the timing error per sentence.
+///
+/// The stored words are aligned with the sentences' words (a minimum edit-distance alignment,
+/// as for the WER), so a first word tiny.en misheard ("Wager" for "Water") is still found by its
+/// place in the transcript; when it dropped the first word, the sentence's second word stands in.
+fn assert_sentences_have_word_timings(lecture: &Lecture16k, rows: &[TranscriptSegmentRow]) {
+    for row in rows {
+        let s = &row.segment;
+        assert_eq!(
+            s.words.len(),
+            s.text.split_whitespace().count(),
+            "the word timings do not line up with the text of {s:?}"
+        );
+        assert!(
+            s.words.windows(2).all(|w| w[0].end_ms <= w[1].start_ms)
+                && s.words.iter().all(|w| {
+                    s.start_ms <= w.start_ms && w.start_ms <= w.end_ms && w.end_ms <= s.end_ms
+                }),
+            "word timings out of order or outside their segment: {s:?}"
+        );
+    }
+    let (heard, starts): (Vec<String>, Vec<u64>) = rows
+        .iter()
+        .flat_map(|r| &r.segment.words)
+        .filter_map(|w| {
+            let text = lm_testkit::normalize_words(&w.text).concat();
+            (!text.is_empty()).then_some((text, w.start_ms))
+        })
+        .unzip();
+    let mut said = Vec::new(); // (sentence, word)
+    for (index, (_, sentence)) in lecture.sentences.iter().enumerate() {
+        said.extend(
+            lm_testkit::normalize_words(sentence)
+                .into_iter()
+                .map(|word| (index, word)),
+        );
+    }
+    let said_words: Vec<String> = said.iter().map(|(_, word)| word.clone()).collect();
+    let aligned = align(&said_words, &heard);
+
+    let mut errors = Vec::new();
+    let mut misplaced = Vec::new();
+    let mut misheard = 0;
+    for (index, (at, _)) in lecture.sentences.iter().enumerate() {
+        // The sentence's first word, or its second when the first was not heard at all.
+        let found = said
+            .iter()
+            .zip(&aligned)
+            .filter(|((sentence, _), _)| *sentence == index)
+            .take(2)
+            .find_map(|((_, word), heard_at)| heard_at.map(|h| (word, h)));
+        let Some((word, h)) = found else {
+            misplaced.push((*at, "not heard".to_owned()));
+            continue;
+        };
+        let error = starts[h].abs_diff(*at);
+        misheard += usize::from(*word != heard[h]);
+        eprintln!(
+            "{at:>7} ms {word:>12}: heard {:?} at {} ms, error {error} ms",
+            heard[h], starts[h]
+        );
+        if error <= 1_000 {
+            errors.push(error);
+        } else {
+            misplaced.push((
+                *at,
+                format!("{word:?} heard as {:?} at {} ms", heard[h], starts[h]),
+            ));
+        }
+    }
+    errors.sort_unstable();
+    if let (Some(max), Some(median)) = (errors.last(), errors.get(errors.len() / 2)) {
+        eprintln!(
+            "word timing error at sentence starts: median {median} ms, max {max} ms ({} \
+             sentences, {misheard} words misheard)",
+            errors.len()
+        );
+    }
+    assert!(
+        misplaced.is_empty(),
+        "sentences without a word timing within 1 s of their start: {misplaced:?}"
+    );
+}
+
+/// For each word of `said`, the index of the word of `heard` aligned with it (the same word or
+/// a substitute) by a minimum edit-distance alignment; `None` where it was not heard.
+fn align(said: &[String], heard: &[String]) -> Vec<Option<usize>> {
+    let substitution = |i: usize, j: usize| usize::from(said[i] != heard[j]);
+    // cost[i][j]: edits turning the first i said words into the first j heard words.
+    let mut cost: Vec<Vec<usize>> = (0..=said.len())
+        .map(|i| (0..=heard.len()).map(|j| i.max(j)).collect())
+        .collect();
+    for i in 1..=said.len() {
+        for j in 1..=heard.len() {
+            cost[i][j] = (cost[i - 1][j - 1] + substitution(i - 1, j - 1))
+                .min(cost[i - 1][j] + 1)
+                .min(cost[i][j - 1] + 1);
+        }
+    }
+    let mut aligned = vec![None; said.len()];
+    let (mut i, mut j) = (said.len(), heard.len());
+    while i > 0 && j > 0 {
+        if cost[i][j] == cost[i - 1][j - 1] + substitution(i - 1, j - 1) {
+            aligned[i - 1] = Some(j - 1);
+            i -= 1;
+            j -= 1;
+        } else if cost[i][j] == cost[i - 1][j] + 1 {
+            i -= 1;
+        } else {
+            j -= 1;
+        }
+    }
+    aligned
+}
+
+/// `littlemonster transcript --format json` carries the stored word timings.
+fn assert_json_export_has_the_words(data: &Path, lecture: &Lecture, rows: &[TranscriptSegmentRow]) {
+    let (output, stdout) = run(littlemonster(data)
+        .args(["transcript", "--format", "json"])
+        .arg(lecture.id.as_str()));
+    assert!(output.status.success(), "{stdout}");
+    let exported: TranscriptJson = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(exported.segments.len(), rows.len());
+    for (segment, row) in exported.segments.iter().zip(rows) {
+        assert_eq!(
+            segment.words.as_ref(),
+            Some(&row.segment.words),
+            "exported {segment:?}"
+        );
+    }
 }
 
 /// The length of `text` as spoken by the fixture voice.

@@ -74,14 +74,10 @@ impl TranscriptionChunk {
         self.start_ms + chunk_ms.min(self.duration_ms())
     }
 
-    /// `segment`, transcribed from this chunk alone, with its times moved onto the recording's
-    /// timeline.
+    /// `segment`, transcribed from this chunk alone, with its times and its words' times moved
+    /// onto the recording's timeline.
     pub fn to_recording(&self, segment: TranscriptSegment) -> TranscriptSegment {
-        TranscriptSegment {
-            start_ms: self.to_recording_ms(segment.start_ms),
-            end_ms: self.to_recording_ms(segment.end_ms),
-            text: segment.text,
-        }
+        segment.map_times(|ms| self.to_recording_ms(ms))
     }
 }
 
@@ -179,6 +175,7 @@ fn widen_short_chunks(chunks: &mut [TranscriptionChunk], total_ms: u64, min_ms: 
 #[allow(clippy::unwrap_used)] // Tests may unwrap.
 mod tests {
     use super::*;
+    use crate::engines::TimedWord;
 
     fn span(start_ms: u64, end_ms: u64) -> SpeechSpan {
         SpeechSpan { start_ms, end_ms }
@@ -354,17 +351,21 @@ mod tests {
     fn chunk_times_map_back_onto_the_recording() {
         let c = chunk(70_300, 90_000);
         assert_eq!(c.sample_range(16_000), 1_124_800..1_440_000);
+        let word = |start_ms, end_ms, text: &str| TimedWord {
+            start_ms,
+            end_ms,
+            text: text.to_owned(),
+        };
         let segment = TranscriptSegment {
-            start_ms: 1_200,
-            end_ms: 25_000, // past the chunk's 19.7 s: clamped to its end
-            text: "hello".to_owned(),
+            // The end is past the chunk's 19.7 s: clamped to its end, as is the last word's.
+            words: vec![word(1_200, 1_700, "hello"), word(1_900, 25_000, "there")],
+            ..TranscriptSegment::new(1_200, 25_000, "hello there")
         };
         assert_eq!(
             c.to_recording(segment),
             TranscriptSegment {
-                start_ms: 71_500,
-                end_ms: 90_000,
-                text: "hello".to_owned()
+                words: vec![word(71_500, 72_000, "hello"), word(72_200, 90_000, "there")],
+                ..TranscriptSegment::new(71_500, 90_000, "hello there")
             }
         );
     }

@@ -92,6 +92,81 @@ pub struct TranscriptSegment {
     pub end_ms: u64,
     /// The recognised text, trimmed.
     pub text: String,
+    /// The words of `text` with their timings, in order, one per white-space separated word of
+    /// `text`: word-level timestamps. Empty when the engine gave none, or when the text changed
+    /// so that they no longer line up with it (see [`TranscriptSegment::set_text`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub words: Vec<TimedWord>,
+}
+
+/// One word of a [`TranscriptSegment`] with its timing (a word-level timestamp).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimedWord {
+    /// Start of the word, in ms from the start of the audio.
+    pub start_ms: u64,
+    /// End of the word, in ms from the start of the audio.
+    pub end_ms: u64,
+    /// The word as recognised, with the punctuation attached to it.
+    pub text: String,
+}
+
+impl TranscriptSegment {
+    /// A segment without word timings.
+    pub fn new(start_ms: u64, end_ms: u64, text: impl Into<String>) -> Self {
+        Self {
+            start_ms,
+            end_ms,
+            text: text.into(),
+            words: Vec::new(),
+        }
+    }
+
+    /// The segment with every time, its own and its words', passed through `map` (a shift onto
+    /// another timeline, a clamp).
+    #[must_use]
+    pub fn map_times(mut self, map: impl Fn(u64) -> u64) -> Self {
+        self.start_ms = map(self.start_ms);
+        self.end_ms = map(self.end_ms);
+        for word in &mut self.words {
+            word.start_ms = map(word.start_ms);
+            word.end_ms = map(word.end_ms);
+        }
+        self
+    }
+
+    /// Replaces the text. The word timings stay when the new text has as many words (split at
+    /// white space) as there are timings, the usual case for a typo fix: each timing takes the
+    /// new word at its position. Otherwise they are dropped, since they would no longer describe
+    /// the text. The same text changes nothing.
+    pub fn set_text(&mut self, text: &str) {
+        if self.text == text {
+            return;
+        }
+        let new_words: Vec<&str> = text.split_whitespace().collect();
+        if new_words.len() == self.words.len() {
+            for (word, new_text) in self.words.iter_mut().zip(new_words) {
+                new_text.clone_into(&mut word.text);
+            }
+        } else {
+            self.words.clear();
+        }
+        text.clone_into(&mut self.text);
+    }
+
+    /// Whether the word timings line up with the text: one per white-space separated word.
+    pub fn words_line_up(&self) -> bool {
+        !self.words.is_empty() && self.words.len() == self.text.split_whitespace().count()
+    }
+
+    /// Moves the word timings inside the segment's bounds, keeping their order (used after the
+    /// segment's edges moved).
+    pub fn clamp_words(&mut self) {
+        let (start, end) = (self.start_ms, self.end_ms.max(self.start_ms));
+        for word in &mut self.words {
+            word.start_ms = word.start_ms.clamp(start, end);
+            word.end_ms = word.end_ms.clamp(word.start_ms, end);
+        }
+    }
 }
 
 /// Options for one transcription.

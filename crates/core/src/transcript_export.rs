@@ -148,7 +148,7 @@ pub struct SegmentJson {
     pub text: String,
     /// Who spoke, when known.
     pub speaker: Option<String>,
-    /// Word timings, when known.
+    /// Word timings, when known (`null` when not).
     pub words: Option<Vec<TimedWord>>,
 }
 
@@ -159,7 +159,7 @@ impl From<&TranscriptSegmentRow> for SegmentJson {
             end_ms: row.segment.end_ms,
             text: row.segment.text.clone(),
             speaker: row.speaker.clone(),
-            words: row.words.clone(),
+            words: Some(row.segment.words.clone()).filter(|words| !words.is_empty()),
         }
     }
 }

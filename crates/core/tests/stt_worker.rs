@@ -110,10 +110,17 @@ fn transcribes_a_lecture_paragraph_accurately_with_ordered_timestamps() {
         "WER {:.1} % is above 10 %: {text}",
         wer * 100.0
     );
+    // The streamed segments are the result's, without word timings (whisper.cpp's segment
+    // callback has no tokens).
+    let without_words: Vec<TranscriptSegment> = segments
+        .iter()
+        .map(|s| TranscriptSegment::new(s.start_ms, s.end_ms, s.text.clone()))
+        .collect();
     assert_eq!(
-        streamed, segments,
+        streamed, without_words,
         "the streamed segments differ from the result"
     );
+    assert_word_timings(&segments);
     assert!(
         segments.len() >= 2,
         "expected several segments, got {segments:?}"
@@ -139,6 +146,31 @@ fn transcribes_a_lecture_paragraph_accurately_with_ordered_timestamps() {
         last_end + 5_000 >= duration_ms,
         "transcript stops at {last_end} ms of {duration_ms} ms"
     );
+}
+
+/// Every segment has word timings: in order, inside the segment, and spelling its text.
+fn assert_word_timings(segments: &[TranscriptSegment]) {
+    for s in segments {
+        assert!(!s.words.is_empty(), "no word timings: {s:?}");
+        let mut previous_end = s.start_ms;
+        for word in &s.words {
+            assert!(
+                previous_end <= word.start_ms && word.start_ms <= word.end_ms,
+                "word {word:?} out of order in {s:?}"
+            );
+            assert!(
+                s.start_ms <= word.start_ms && word.end_ms <= s.end_ms,
+                "word {word:?} outside its segment {s:?}"
+            );
+            previous_end = word.end_ms;
+        }
+        let spelled: Vec<&str> = s.words.iter().map(|w| w.text.as_str()).collect();
+        assert_eq!(
+            lm_testkit::normalize_words(&spelled.join(" ")),
+            lm_testkit::normalize_words(&s.text),
+            "the words do not spell the text of {s:?}"
+        );
+    }
 }
 
 /// Transcribes `wav`, running `act(worker pid)` on another thread once the first segment has

@@ -8,6 +8,7 @@ use lm_worker_protocol::stt::{Segment, Stt, SttRequest, SttStream, Transcription
 use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters};
 
 use crate::audio::{SAMPLE_RATE, read_wav};
+use crate::words::{TimedToken, segment_words};
 
 /// A loaded whisper model.
 pub struct Engine {
@@ -123,6 +124,9 @@ impl Engine {
         params.set_no_context(true);
         params.set_suppress_blank(true);
         params.set_suppress_nst(true);
+        // Time every token, for the word timings of the final segments.
+        params.set_token_timestamps(true);
+        // The streamed segments carry no words: the callback gets no tokens. The result has them.
         let segments = emitter.clone();
         params.set_segment_callback_safe_lossy(move |data: whisper_rs::SegmentCallbackData| {
             if let Some(segment) = segment(
@@ -151,11 +155,26 @@ impl Engine {
                 message: format!("whisper failed: {e}"),
             })?;
 
+        // Tokens from end-of-text up are special (timestamps, [_BEG_], ...), not text.
+        let eot = self.context.token_eot();
         let segments = state
             .as_iter()
             .filter_map(|s| {
                 let text = s.to_str_lossy().ok()?;
-                segment(s.start_timestamp(), s.end_timestamp(), &text, duration_ms)
+                let mut found =
+                    segment(s.start_timestamp(), s.end_timestamp(), &text, duration_ms)?;
+                let tokens = (0..s.n_tokens()).filter_map(|i| {
+                    let token = s.get_token(i)?;
+                    let data = token.token_data();
+                    (data.id < eot).then_some(())?;
+                    Some(TimedToken {
+                        bytes: token.to_bytes().ok()?.to_vec(),
+                        t0: data.t0,
+                        t1: data.t1,
+                    })
+                });
+                found.words = segment_words(&found, tokens);
+                Some(found)
             })
             .collect();
         let language = match language {
@@ -185,5 +204,6 @@ fn segment(t0: i64, t1: i64, text: &str, duration_ms: u64) -> Option<Segment> {
         start_ms,
         end_ms: ms(t1).max(start_ms),
         text: text.to_owned(),
+        words: Vec::new(),
     })
 }

@@ -9,6 +9,7 @@
 mod audio;
 mod cpu;
 mod engine;
+mod words;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -196,7 +196,7 @@ pub enum WorkerError {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // Tests may unwrap.
 mod tests {
-    use super::stt::{Segment, Stt, SttRequest, SttStream, Transcription, WhisperModel};
+    use super::stt::{Segment, Stt, SttRequest, SttStream, Transcription, WhisperModel, Word};
     use super::*;
 
     fn round_trip(message: &WorkerMessage<Stt>) -> String {
@@ -212,6 +212,7 @@ mod tests {
             start_ms: 0,
             end_ms: 1500,
             text: "Hello.".into(),
+            words: Vec::new(),
         };
         let line = round_trip(&WorkerMessage::Stream {
             id: 7,
@@ -258,6 +259,57 @@ mod tests {
                 message: "no avx2".into(),
             },
         });
+    }
+
+    #[test]
+    fn segments_carry_their_words_and_parse_without_them() {
+        let segment = Segment {
+            start_ms: 1000,
+            end_ms: 2600,
+            text: "Cells divide.".into(),
+            words: vec![
+                Word {
+                    start_ms: 1000,
+                    end_ms: 1480,
+                    text: "Cells".into(),
+                },
+                Word {
+                    start_ms: 1480,
+                    end_ms: 2600,
+                    text: "divide.".into(),
+                },
+            ],
+        };
+        let line = round_trip(&WorkerMessage::Stream {
+            id: 2,
+            data: SttStream::Segment(segment.clone()),
+        });
+        assert_eq!(
+            line,
+            r#"{"event":"stream","id":2,"data":{"type":"segment","start_ms":1000,"end_ms":2600,"text":"Cells divide.","words":[{"start_ms":1000,"end_ms":1480,"text":"Cells"},{"start_ms":1480,"end_ms":2600,"text":"divide."}]}}"#
+        );
+        round_trip(&WorkerMessage::Result {
+            id: 2,
+            data: Transcription {
+                segments: vec![segment],
+                duration_ms: 3000,
+                language: "en".into(),
+            },
+        });
+
+        // A message from a worker without word timings still parses, with no words.
+        let old: WorkerMessage<Stt> = serde_json::from_str(
+            r#"{"event":"stream","id":2,"data":{"type":"segment","start_ms":0,"end_ms":10,"text":"hi"}}"#,
+        )
+        .unwrap();
+        let WorkerMessage::Stream {
+            data: SttStream::Segment(old),
+            ..
+        } = old
+        else {
+            panic!("not a stream message: {old:?}");
+        };
+        assert!(old.words.is_empty());
     }
 
     #[test]

@@ -244,6 +244,7 @@ mod tests {
                     start_ms: 0,
                     end_ms: 10,
                     text: "hi".into(),
+                    words: Vec::new(),
                 };
                 emitter.stream(SttStream::Segment(segment.clone()));
                 Ok(Transcription {

@@ -54,6 +54,23 @@ pub struct Segment {
     pub end_ms: u64,
     /// The recognised text, trimmed.
     pub text: String,
+    /// The words of `text` with their timings, in order: one per white-space separated word of
+    /// `text`, punctuation included. Empty when the worker has none (streamed segments carry
+    /// none; older workers never sent any), and then left out of the message.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub words: Vec<Word>,
+}
+
+/// One word of a [`Segment`] with its timing, from whisper's token timestamps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Word {
+    /// Start, in milliseconds from the start of the audio; within its segment.
+    pub start_ms: u64,
+    /// End, in milliseconds from the start of the audio; within its segment, not before
+    /// `start_ms`.
+    pub end_ms: u64,
+    /// The word as recognised, with the punctuation that follows it ("cells,").
+    pub text: String,
 }
 
 /// The result of a transcription.

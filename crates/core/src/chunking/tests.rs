@@ -165,11 +165,7 @@ fn a_sentence_longer_than_a_chunk_is_cut_between_words() {
 }
 
 fn segment(start_ms: u64, text: &str) -> TranscriptSegment {
-    TranscriptSegment {
-        start_ms,
-        end_ms: start_ms + 4_000,
-        text: text.into(),
-    }
+    TranscriptSegment::new(start_ms, start_ms + 4_000, text)
 }
 
 #[test]

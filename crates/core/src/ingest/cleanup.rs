@@ -18,6 +18,10 @@
 //! 5. **Repetition loops.** The same run of 1 to [`MAX_LOOP_NGRAM`] words repeated more than
 //!    [`MAX_REPEATS`] times in a row inside a segment is cut back to one occurrence; a segment
 //!    of three or more words repeating the previous segment word for word is dropped.
+//!
+//! Word timings move with their segment onto the recording's timeline and stay inside its
+//! snapped edges. They are dropped when they do not line up with the text, one per word, which
+//! is what a cut-back loop leaves (see [`TranscriptSegment::set_text`]).
 
 use crate::chunk_plan::TranscriptionChunk;
 use crate::engines::{SpeechSpan, TranscriptSegment};
@@ -53,7 +57,11 @@ pub fn clean_chunk_segments(
     let mut last_words = previous.map(normalized_words).unwrap_or_default();
     for segment in segments {
         let mut segment = chunk.to_recording(segment);
-        segment.text = collapse_loops(segment.text.trim());
+        let text = collapse_loops(segment.text.trim());
+        segment.set_text(&text);
+        if !segment.words_line_up() {
+            segment.words.clear();
+        }
         if segment.text.is_empty() || is_sound_tag(&segment.text) {
             continue;
         }
@@ -62,6 +70,7 @@ pub fn clean_chunk_segments(
             continue;
         }
         snap_to_speech(&mut segment, speech);
+        segment.clamp_words();
         let words = normalized_words(&segment.text);
         if share < 0.5 && NOISE_PHRASES.contains(&words.join(" ").as_str()) {
             continue;
@@ -180,13 +189,25 @@ fn collapse_loops(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engines::TimedWord;
 
     fn segment(start_ms: u64, end_ms: u64, text: &str) -> TranscriptSegment {
-        TranscriptSegment {
-            start_ms,
-            end_ms,
-            text: text.into(),
-        }
+        TranscriptSegment::new(start_ms, end_ms, text)
+    }
+
+    /// `segment` with one word timing per word, `at` (start, end) in chunk time.
+    fn timed(segment: TranscriptSegment, at: &[(u64, u64)]) -> TranscriptSegment {
+        let words = segment
+            .text
+            .split_whitespace()
+            .zip(at)
+            .map(|(text, &(start_ms, end_ms))| TimedWord {
+                start_ms,
+                end_ms,
+                text: text.to_owned(),
+            })
+            .collect();
+        TranscriptSegment { words, ..segment }
     }
 
     const CHUNK: TranscriptionChunk = TranscriptionChunk {
@@ -298,6 +319,55 @@ mod tests {
         // Edges inside speech stay.
         let kept = clean_chunk_segments(&CHUNK, vec![segment(100, 2_000, "First.")], &spans, None);
         assert_eq!(kept, vec![segment(60_100, 62_000, "First.")]);
+    }
+
+    #[test]
+    fn word_timings_move_with_their_segment_and_go_when_the_text_changes() {
+        let spans = [SpeechSpan {
+            start_ms: 61_000,
+            end_ms: 70_000,
+        }];
+        // Shifted by the chunk's start, trimmed text, a start snapped onto the speech: the words
+        // follow, the first one inside the new edge.
+        let cleaned = clean_chunk_segments(
+            &CHUNK,
+            vec![timed(
+                segment(500, 4_000, " Cells divide. "),
+                &[(500, 1_800), (1_900, 4_000)],
+            )],
+            &spans,
+            None,
+        );
+        assert_eq!(
+            cleaned,
+            vec![timed(
+                segment(61_000, 64_000, "Cells divide."),
+                &[(61_000, 61_800), (61_900, 64_000)],
+            )]
+        );
+
+        // A cut-back loop leaves fewer words than timings: the timings go.
+        let looped = "so so so so so so cells divide";
+        let at: Vec<(u64, u64)> = (0..8).map(|i| (1_000 + i * 300, 1_250 + i * 300)).collect();
+        let cleaned = clean_chunk_segments(
+            &CHUNK,
+            vec![timed(segment(1_000, 4_000, looped), &at)],
+            &spans,
+            None,
+        );
+        assert_eq!(cleaned, vec![segment(61_000, 64_000, "so cells divide")]);
+
+        // Timings that do not line up with the text are not kept either.
+        let cleaned = clean_chunk_segments(
+            &CHUNK,
+            vec![timed(
+                segment(1_000, 4_000, "Cells divide."),
+                &[(1_000, 2_000)],
+            )],
+            &spans,
+            None,
+        );
+        assert_eq!(cleaned, vec![segment(61_000, 64_000, "Cells divide.")]);
     }
 
     #[test]

@@ -68,12 +68,16 @@ pub(crate) fn settle(
     full: bool,
     last: bool,
 ) -> Settled {
-    let clamp = |segment: &TranscriptSegment| TranscriptSegment {
-        start_ms: segment.start_ms.min(window_ms),
-        end_ms: segment
-            .end_ms
-            .clamp(segment.start_ms.min(window_ms), window_ms),
-        text: segment.text.trim().to_owned(),
+    let clamp = |segment: &TranscriptSegment| {
+        let start_ms = segment.start_ms.min(window_ms);
+        let mut clamped = TranscriptSegment {
+            start_ms,
+            end_ms: segment.end_ms.clamp(start_ms, window_ms),
+            text: segment.text.trim().to_owned(),
+            words: segment.words.clone(),
+        };
+        clamped.clamp_words();
+        clamped
     };
     if last {
         return Settled {
@@ -316,11 +320,7 @@ impl Worker {
         let settled = settle(&segments, window_ms, &self.settings, len >= max, last);
         let offset_ms = Self::ms(self.pending_start);
         for segment in settled.segments {
-            let segment = TranscriptSegment {
-                start_ms: segment.start_ms + offset_ms,
-                end_ms: segment.end_ms + offset_ms,
-                text: segment.text,
-            };
+            let segment = segment.map_times(|ms| ms + offset_ms);
             self.save(&segment);
             let _ = self.events.send(RecordingEvent::Segment(segment.clone()));
             self.finals.push(segment);
@@ -386,11 +386,7 @@ mod tests {
     use super::*;
 
     fn segment(start_ms: u64, end_ms: u64, text: &str) -> TranscriptSegment {
-        TranscriptSegment {
-            start_ms,
-            end_ms,
-            text: text.into(),
-        }
+        TranscriptSegment::new(start_ms, end_ms, text)
     }
 
     fn settings() -> LiveTranscriptSettings {

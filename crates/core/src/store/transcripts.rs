@@ -1,7 +1,8 @@
 //! Transcript segments of lectures, and the edits a student makes to them.
 //!
-//! The timed text itself is [`TranscriptSegment`], the type the [`Transcriber`] engine produces;
-//! the store adds an id, the lecture and the optional extras (speaker, word timings).
+//! The timed text itself is [`TranscriptSegment`], the type the [`Transcriber`] engine produces,
+//! with its word timings when the engine gave them (stored as `words_json`, NULL for none); the
+//! store adds an id, the lecture and the optional speaker.
 //!
 //! Edits keep the sync rules of the store: [`Transcripts::edit_text`] updates the segment in place
 //! (same id, fresh `change_seq`), while [`Transcripts::split`] and [`Transcripts::merge`] turn the
@@ -24,26 +25,17 @@ id_type!(
     SegmentId
 );
 
-/// One word with its timing, when the engine provides word-level timestamps.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct TimedWord {
-    /// Start of the word, in ms from the start of the audio.
-    pub start_ms: u64,
-    /// End of the word, in ms from the start of the audio.
-    pub end_ms: u64,
-    /// The word as recognised.
-    pub text: String,
-}
+/// Word timings are part of the engine's segment; re-exported here where the store's users
+/// have always found them.
+pub use crate::engines::TimedWord;
 
-/// A segment to store: the engine's output plus optional extras.
+/// A segment to store: the engine's output (with its word timings) plus the speaker.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SegmentInput {
-    /// Timing and text.
+    /// Timing, text and word timings.
     pub segment: TranscriptSegment,
     /// Who spoke, when diarisation ran.
     pub speaker: Option<String>,
-    /// Word timings, when the engine produced them.
-    pub words: Option<Vec<TimedWord>>,
 }
 
 impl From<TranscriptSegment> for SegmentInput {
@@ -51,7 +43,6 @@ impl From<TranscriptSegment> for SegmentInput {
         Self {
             segment,
             speaker: None,
-            words: None,
         }
     }
 }
@@ -63,12 +54,10 @@ pub struct TranscriptSegmentRow {
     pub id: SegmentId,
     /// The lecture it belongs to.
     pub lecture_id: LectureId,
-    /// Timing and text.
+    /// Timing, text and word timings (none when unknown).
     pub segment: TranscriptSegment,
     /// Who spoke, when known.
     pub speaker: Option<String>,
-    /// Word timings, when known.
-    pub words: Option<Vec<TimedWord>>,
 }
 
 const COLUMNS: &str = "id, lecture_id, start_ms, end_ms, text, speaker, words_json";
@@ -86,9 +75,9 @@ impl TranscriptSegmentRow {
                 start_ms: row.get("start_ms")?,
                 end_ms: row.get("end_ms")?,
                 text: row.get("text")?,
+                words: json_column(row, "words_json")?.unwrap_or_default(),
             },
             speaker: row.get("speaker")?,
-            words: json_column(row, "words_json")?,
         })
     }
 }
@@ -163,9 +152,8 @@ impl<'s> Transcripts<'s> {
             if row.segment.text == text {
                 return Ok(row);
             }
-            row.words = row.words.take().and_then(|words| retext_words(words, text));
-            row.segment.text = text.to_owned();
-            let words = row.words.as_deref().map(to_json).transpose()?;
+            row.segment.set_text(text);
+            let words = words_json(&row.segment)?;
             tx.execute(
                 "UPDATE transcript_segments SET text = ?2, words_json = ?3, updated_at = ?4
                  WHERE id = ?1",
@@ -276,9 +264,8 @@ pub(super) fn insert_segment(
         lecture_id: lecture_id.clone(),
         segment: input.segment.clone(),
         speaker: input.speaker.clone(),
-        words: input.words.clone(),
     };
-    let words = row.words.as_deref().map(to_json).transpose()?;
+    let words = words_json(&row.segment)?;
     tx.prepare_cached(
         "INSERT INTO transcript_segments (id, lecture_id, start_ms, end_ms, text, speaker,
                                           words_json, created_at, updated_at)
@@ -351,16 +338,13 @@ fn next_live(conn: &Connection, row: &TranscriptSegmentRow) -> rusqlite::Result<
     .optional()
 }
 
-/// `words` with the texts of the words of `text`, when there are as many; `None` otherwise.
-fn retext_words(mut words: Vec<TimedWord>, text: &str) -> Option<Vec<TimedWord>> {
-    let new_words: Vec<&str> = text.split_whitespace().collect();
-    if new_words.len() != words.len() {
-        return None;
+/// The `words_json` column of `segment`: NULL when it has no word timings.
+fn words_json(segment: &TranscriptSegment) -> rusqlite::Result<Option<String>> {
+    if segment.words.is_empty() {
+        Ok(None)
+    } else {
+        to_json(&segment.words).map(Some)
     }
-    for (word, new_text) in words.iter_mut().zip(new_words) {
-        new_text.clone_into(&mut word.text);
-    }
-    Some(words)
 }
 
 /// The two parts of a split (see [`Transcripts::split`]), or why the split point is refused.
@@ -373,6 +357,7 @@ fn split_segment(
         start_ms,
         end_ms,
         ref text,
+        ref words,
     } = row.segment;
     let refuse = |problem: String| StoreError::Invalid {
         field: "split point",
@@ -402,11 +387,9 @@ fn split_segment(
     // The index of the second part's first word in the word timings, when the timings line up
     // with the text word for word and the cut falls between two words.
     let head_words = head.split_whitespace().count();
-    let word_cut = row.words.as_ref().and_then(|words| {
-        let lined_up = words.len() == text.split_whitespace().count()
-            && head_words + tail.split_whitespace().count() == words.len();
-        lined_up.then_some(head_words)
-    });
+    let lined_up =
+        row.segment.words_line_up() && head_words + tail.split_whitespace().count() == words.len();
+    let word_cut = lined_up.then_some(head_words);
 
     let at_ms = match at_ms {
         Some(at) if (start_ms..=end_ms).contains(&at) => at,
@@ -416,29 +399,27 @@ fn split_segment(
                 row.id
             )));
         }
-        None => match (word_cut, row.words.as_deref()) {
-            (Some(index), Some(words)) => words[index].start_ms.clamp(start_ms, end_ms),
-            _ => interpolate(start_ms, end_ms, char_offset, char_count),
+        None => match word_cut.and_then(|index| words.get(index)) {
+            Some(word) => word.start_ms.clamp(start_ms, end_ms),
+            None => interpolate(start_ms, end_ms, char_offset, char_count),
         },
     };
 
-    let (head_timings, tail_timings) = match (word_cut, row.words.as_deref()) {
-        (Some(index), Some(words)) => (words[..index].to_vec(), words[index..].to_vec()),
-        (_, words) => words
-            .unwrap_or_default()
+    let (head_timings, tail_timings) = match word_cut {
+        Some(index) => (words[..index].to_vec(), words[index..].to_vec()),
+        None => words
             .iter()
             .cloned()
             .partition(|word| word.start_ms < at_ms),
     };
-    let part = |start_ms, end_ms, text: &str, timings: Vec<TimedWord>| SegmentInput {
+    let part = |start_ms, end_ms, text: &str, words: Vec<TimedWord>| SegmentInput {
         segment: TranscriptSegment {
             start_ms,
             end_ms,
             text: text.to_owned(),
+            words,
         },
         speaker: row.speaker.clone(),
-        // A part left without timings has none rather than an empty list.
-        words: Some(timings).filter(|timings| !timings.is_empty()),
     };
     Ok((
         part(start_ms, at_ms, head, head_timings),
@@ -492,18 +473,20 @@ fn merge_segments(
         .filter(|part| !part.is_empty())
         .collect::<Vec<_>>()
         .join(" ");
-    let words = match (&first.words, &second.words) {
-        (Some(a), Some(b)) => Some([a.as_slice(), b.as_slice()].concat()),
-        _ => None,
+    let (a, b) = (&first.segment.words, &second.segment.words);
+    let words = if a.is_empty() || b.is_empty() {
+        Vec::new()
+    } else {
+        [a.as_slice(), b.as_slice()].concat()
     };
     Ok(SegmentInput {
         segment: TranscriptSegment {
             start_ms: first.segment.start_ms,
             end_ms: first.segment.end_ms.max(second.segment.end_ms),
             text,
+            words,
         },
         speaker: first.speaker.clone().or_else(|| second.speaker.clone()),
-        words,
     })
 }
 
@@ -516,11 +499,16 @@ mod tests {
     use crate::store::{Lecture, NewLecture};
 
     fn segment(start_ms: u64, end_ms: u64, text: &str) -> TranscriptSegment {
-        TranscriptSegment {
-            start_ms,
-            end_ms,
-            text: text.into(),
-        }
+        TranscriptSegment::new(start_ms, end_ms, text)
+    }
+
+    fn with_words(segment: TranscriptSegment, words: Vec<TimedWord>) -> TranscriptSegment {
+        TranscriptSegment { words, ..segment }
+    }
+
+    /// A segment's times and text, without its word timings.
+    fn timing(segment: &TranscriptSegment) -> (u64, u64, &str) {
+        (segment.start_ms, segment.end_ms, &segment.text)
     }
 
     #[test]
@@ -540,9 +528,8 @@ mod tests {
         ];
         let inputs = vec![
             SegmentInput {
-                segment: segment(2000, 2900, "Cells divide."),
+                segment: with_words(segment(2000, 2900, "Cells divide."), words.clone()),
                 speaker: Some("teacher".into()),
-                words: Some(words.clone()),
             },
             segment(0, 1900, "Good morning.").into(),
         ];
@@ -555,9 +542,9 @@ mod tests {
         let texts: Vec<&str> = rows.iter().map(|r| r.segment.text.as_str()).collect();
         assert_eq!(texts, ["Good morning.", "Cells divide."]);
         assert_eq!(rows[0].speaker, None);
-        assert_eq!(rows[0].words, None);
+        assert!(rows[0].segment.words.is_empty());
         assert_eq!(rows[1].speaker.as_deref(), Some("teacher"));
-        assert_eq!(rows[1].words.as_ref(), Some(&words));
+        assert_eq!(rows[1].segment.words, words);
         assert!(rows.iter().all(|r| r.lecture_id == lecture.id));
     }
 
@@ -706,14 +693,16 @@ mod tests {
         let inputs = vec![
             segment(0, 2_000, "Good morning.").into(),
             SegmentInput {
-                segment: segment(2_000, 5_000, "Cells divide by mitosis."),
+                segment: with_words(
+                    segment(2_000, 5_000, "Cells divide by mitosis."),
+                    vec![
+                        word(2_000, 2_500, "Cells"),
+                        word(2_600, 3_200, "divide"),
+                        word(3_300, 3_800, "by"),
+                        word(3_900, 5_000, "mitosis."),
+                    ],
+                ),
                 speaker: Some("teacher".into()),
-                words: Some(vec![
-                    word(2_000, 2_500, "Cells"),
-                    word(2_600, 3_200, "divide"),
-                    word(3_300, 3_800, "by"),
-                    word(3_900, 5_000, "mitosis."),
-                ]),
             },
             segment(5_000, 9_000, "Any questions?").into(),
         ];
@@ -776,7 +765,7 @@ mod tests {
         assert_eq!(edited.segment.start_ms, 2_000);
         assert_eq!(edited.segment.end_ms, 5_000);
         assert_eq!(edited.speaker.as_deref(), Some("teacher"));
-        let words = edited.words.clone().unwrap();
+        let words = &edited.segment.words;
         assert_eq!(
             words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>(),
             ["Cells", "divide", "via", "mitosis!"]
@@ -798,8 +787,16 @@ mod tests {
             .transcripts()
             .edit_text(&target.id, "Cells split.")
             .unwrap();
-        assert_eq!(edited.words, None);
-        assert_eq!(store.transcripts().get(&target.id).unwrap().words, None);
+        assert!(edited.segment.words.is_empty());
+        assert!(
+            store
+                .transcripts()
+                .get(&target.id)
+                .unwrap()
+                .segment
+                .words
+                .is_empty()
+        );
         assert_eq!(
             count_rows(&store, "transcript_segments"),
             3,
@@ -893,21 +890,19 @@ mod tests {
         let (_dir, store, _lecture, rows) = store_with_transcript();
         // "Cells divide by mitosis." cut before "by" (character 13).
         let (first, second) = store.transcripts().split(&rows[1].id, 13, None).unwrap();
-        assert_eq!(first.segment, segment(2_000, 3_300, "Cells divide"));
-        assert_eq!(second.segment, segment(3_300, 5_000, "by mitosis."));
         assert_eq!(
-            first.words,
-            Some(vec![
-                word(2_000, 2_500, "Cells"),
-                word(2_600, 3_200, "divide")
-            ])
+            first.segment,
+            with_words(
+                segment(2_000, 3_300, "Cells divide"),
+                vec![word(2_000, 2_500, "Cells"), word(2_600, 3_200, "divide")]
+            )
         );
         assert_eq!(
-            second.words,
-            Some(vec![
-                word(3_300, 3_800, "by"),
-                word(3_900, 5_000, "mitosis.")
-            ])
+            second.segment,
+            with_words(
+                segment(3_300, 5_000, "by mitosis."),
+                vec![word(3_300, 3_800, "by"), word(3_900, 5_000, "mitosis.")]
+            )
         );
         assert_eq!(first.speaker.as_deref(), Some("teacher"));
         assert_eq!(second.speaker.as_deref(), Some("teacher"));
@@ -933,14 +928,14 @@ mod tests {
         let (_dir, store, _lecture, rows) = store_with_transcript();
         let (first, second) = store.transcripts().split(&rows[1].id, 8, None).unwrap();
         // 2000 + 3000 * 8 / 24 = 3000
-        assert_eq!(first.segment, segment(2_000, 3_000, "Cells di"));
-        assert_eq!(second.segment, segment(3_000, 5_000, "vide by mitosis."));
+        assert_eq!(timing(&first.segment), (2_000, 3_000, "Cells di"));
+        assert_eq!(timing(&second.segment), (3_000, 5_000, "vide by mitosis."));
         assert_eq!(
-            first.words.unwrap().len(),
+            first.segment.words.len(),
             2,
             "Cells and divide start before 3000"
         );
-        assert_eq!(second.words.unwrap().len(), 2);
+        assert_eq!(second.segment.words.len(), 2);
     }
 
     #[test]
@@ -987,7 +982,10 @@ mod tests {
             segment(2_000, 9_000, "Cells divide by mitosis. Any questions?")
         );
         assert_eq!(merged.speaker.as_deref(), Some("teacher"));
-        assert_eq!(merged.words, None, "only one side had word timings");
+        assert!(
+            merged.segment.words.is_empty(),
+            "only one side had word timings"
+        );
         assert!(is_tombstone(&store, &rows[1].id));
         assert!(is_tombstone(&store, &rows[2].id));
         assert!(row_change_seq(&store, "transcript_segments", merged.id.as_str()) > seq_before);
@@ -1005,8 +1003,8 @@ mod tests {
         let (_dir, store, _lecture, rows) = store_with_transcript();
         let (first, second) = store.transcripts().split(&rows[1].id, 13, None).unwrap();
         let merged = store.transcripts().merge(&first.id, &second.id).unwrap();
-        assert_eq!(merged.segment, rows[1].segment);
-        assert_eq!(merged.words, rows[1].words);
+        assert_eq!(merged.segment, rows[1].segment, "text, times and words");
+        assert!(!merged.segment.words.is_empty());
         assert_eq!(merged.speaker, rows[1].speaker);
     }
 

@@ -10,13 +10,8 @@ fn row(start_ms: u64, end_ms: u64, text: &str) -> TranscriptSegmentRow {
     TranscriptSegmentRow {
         id: SegmentId::from(format!("segment-{start_ms}")),
         lecture_id: LectureId::from("lecture".to_string()),
-        segment: TranscriptSegment {
-            start_ms,
-            end_ms,
-            text: text.into(),
-        },
+        segment: TranscriptSegment::new(start_ms, end_ms, text),
         speaker: None,
-        words: None,
     }
 }
 
@@ -237,7 +232,7 @@ fn json_round_trips_every_field() {
         },
     ];
     let mut segments = tricky_transcript();
-    segments[4].words = Some(words);
+    segments[4].segment.words = words;
     segments[1] = spoken_by("Prof. Müller", segments[1].clone());
 
     let exported = export(&segments, ExportFormat::Json, Some("Zellen & <Gewebe>"));

@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
-use lm_worker_protocol::stt::{Segment, Stt, SttRequest, SttStream};
+use lm_worker_protocol::stt::{Segment, Stt, SttRequest, SttStream, Word};
 
 use super::{Supervisor, WorkerEvent, WorkerSpec};
-use crate::engines::{EngineError, TranscribeOptions, Transcriber, TranscriptSegment};
+use crate::engines::{EngineError, TimedWord, TranscribeOptions, Transcriber, TranscriptSegment};
 use crate::models::ModelFormat;
 
 /// File name of the stt worker executable in [`crate::paths::worker_dir`].
@@ -117,5 +117,14 @@ fn transcript_segment(segment: Segment) -> TranscriptSegment {
         start_ms: segment.start_ms,
         end_ms: segment.end_ms,
         text: segment.text,
+        words: segment.words.into_iter().map(timed_word).collect(),
+    }
+}
+
+fn timed_word(word: Word) -> TimedWord {
+    TimedWord {
+        start_ms: word.start_ms,
+        end_ms: word.end_ms,
+        text: word.text,
     }
 }
