@@ -281,9 +281,15 @@ mod tests {
         let error = CommandError::from(EngineError::WorkerCrashed {
             worker: "llm".into(),
             reason: "killed by signal 9".into(),
-            stderr_tail: vec!["llama_model_load: loading".into(), "load_tensors: done".into()],
+            stderr_tail: vec![
+                "llama_model_load: loading".into(),
+                "load_tensors: done".into(),
+            ],
         });
         assert_eq!(error.kind, ErrorKind::Worker);
-        assert_eq!(error.message, "The language model worker (llm) crashed: killed by signal 9.");
+        assert_eq!(
+            error.message,
+            "The language model worker (llm) crashed: killed by signal 9."
+        );
     }
 }

@@ -603,7 +603,10 @@ fn hybrid_search_finds_the_answer_place_in_the_top_3_more_often_than_either_meth
     assert!(found[2] > found[0], "hybrid must beat full-text alone");
     // Each method misses what the other finds: semantic search misses "4212 dwarf galaxies" (a
     // number), full-text misses the paraphrases; fusion must keep both.
-    assert!(found[2] > found[1], "hybrid must beat semantic search alone");
+    assert!(
+        found[2] > found[1],
+        "hybrid must beat semantic search alone"
+    );
 }
 
 #[test]

@@ -169,6 +169,19 @@ fn naming_file(path: &Path, error: CommandError) -> CommandError {
     if error.message.contains(&name) {
         return error;
     }
+    // Making the message a sentence capitalised a name that starts it ("lecture 3.mp3 is a PDF"
+    // became "Lecture 3.mp3 ..."): give the name back its own spelling.
+    let mut chars = name.chars();
+    let capitalised: String = chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default();
+    if let Some(rest) = error.message.strip_prefix(&capitalised) {
+        return CommandError {
+            kind: error.kind,
+            message: format!("{name}{rest}"),
+        };
+    }
     CommandError::new(
         error.kind,
         format!(
@@ -176,4 +189,28 @@ fn naming_file(path: &Path, error: CommandError) -> CommandError {
             error.message
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_names_its_file_once_and_as_spelled() {
+        let named = |message: &str| {
+            naming_file(
+                Path::new("/home/ada/lecture 3.mp3"),
+                CommandError::invalid(message),
+            )
+            .message
+        };
+        assert_eq!(
+            named("lecture 3.mp3 is a PDF document, not audio or video"),
+            "lecture 3.mp3 is a PDF document, not audio or video."
+        );
+        assert_eq!(
+            named("the file is damaged"),
+            "\u{201c}lecture 3.mp3\u{201d} could not be imported: The file is damaged."
+        );
+    }
 }
