@@ -33,6 +33,8 @@ pub struct JobSummary {
     pub error: Option<String>,
     /// What the job works on ("Cells", the lecture's title), when known.
     pub subject: Option<String>,
+    /// The id of the lecture, document or class it works on, when known.
+    pub subject_id: Option<String>,
     /// The class of what it works on, when known.
     pub class_id: Option<String>,
     /// Attempts made so far.
@@ -85,30 +87,48 @@ fn subject_of(job: &Job) -> Option<Subject> {
     }
 }
 
-/// The class and title of what `job` works on, when they can be read.
-fn subject_details(store: &Store, job: &Job) -> Option<(ClassId, String)> {
+/// What `job` works on, as the jobs panel names it.
+struct SubjectDetails {
+    /// The lecture's, document's or class's id.
+    id: String,
+    /// The class it belongs to.
+    class_id: ClassId,
+    /// Its title.
+    title: String,
+}
+
+/// The id, class and title of what `job` works on, when they can be read.
+fn subject_details(store: &Store, job: &Job) -> Option<SubjectDetails> {
     match subject_of(job)? {
         Subject::Lecture(id) => store
             .lectures()
             .get(&id)
             .ok()
-            .map(|lecture| (lecture.class_id, lecture.title)),
+            .map(|lecture| SubjectDetails {
+                id: id.to_string(),
+                class_id: lecture.class_id,
+                title: lecture.title,
+            }),
         Subject::Document(id) => store
             .documents()
             .get(&id)
             .ok()
-            .map(|document| (document.class_id, document.title)),
-        Subject::Class(id) => store
-            .classes()
-            .get(&id)
-            .ok()
-            .map(|class| (class.id, class.name)),
+            .map(|document| SubjectDetails {
+                id: id.to_string(),
+                class_id: document.class_id,
+                title: document.title,
+            }),
+        Subject::Class(id) => store.classes().get(&id).ok().map(|class| SubjectDetails {
+            id: id.to_string(),
+            class_id: class.id,
+            title: class.name,
+        }),
     }
 }
 
 /// The class of what `job` works on, when known.
 pub(crate) fn job_class(store: &Store, job: &Job) -> Option<ClassId> {
-    subject_details(store, job).map(|(class, _)| class)
+    subject_details(store, job).map(|details| details.class_id)
 }
 
 /// `job` as the jobs panel shows it.
@@ -122,8 +142,9 @@ pub(crate) fn job_summary(store: &Store, job: &Job) -> JobSummary {
         seconds_processed: job.progress_seconds,
         message: job.progress_message.clone(),
         error: job.error.clone(),
-        class_id: details.as_ref().map(|(class, _)| class.to_string()),
-        subject: details.map(|(_, title)| title),
+        class_id: details.as_ref().map(|details| details.class_id.to_string()),
+        subject_id: details.as_ref().map(|details| details.id.clone()),
+        subject: details.map(|details| details.title),
         attempts: job.attempts,
         max_attempts: job.max_attempts,
         created_at: job.created_at,

@@ -37,6 +37,10 @@ error: string | null,
  */
 subject: string | null, 
 /**
+ * The id of the lecture, document or class it works on, when known.
+ */
+subjectId: string | null, 
+/**
  * The class of what it works on, when known.
  */
 classId: string | null, 

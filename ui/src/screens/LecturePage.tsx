@@ -5,6 +5,7 @@ import {
   getLecture,
   getTranscript,
   mergeSegments,
+  onJobProgress,
   onLibraryChanged,
   splitSegment,
   type TranscriptFormat,
@@ -323,6 +324,12 @@ export function LecturePage({ lectureId, atMs }: { lectureId: string; atMs: numb
     if (change.classId !== classId) return;
     lectureControls.refresh();
     transcriptControls.refresh();
+  });
+  // A running transcription stores each finished chunk's segments: show them as they come.
+  useEvent(onJobProgress, (job) => {
+    if (job.kind === "transcribe" && job.subjectId === lectureId && job.status === "running") {
+      transcriptControls.refresh();
+    }
   });
 
   const seek = useCallback((ms: number) => {

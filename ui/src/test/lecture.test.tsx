@@ -2,7 +2,7 @@ import { page, userEvent } from "@vitest/browser/context";
 import { describe, expect, it } from "vitest";
 import { strings } from "../strings";
 import { openClass, shot, silentWav, startApp } from "./app";
-import { fail, fire, fullData, hang } from "./fakeShell";
+import { fail, finishedJob, fire, fullData, hang } from "./fakeShell";
 
 async function openLecture(data = fullData(), overrides = {}) {
   const first = data.lectures[0];
@@ -167,6 +167,25 @@ describe("lecture page", () => {
     await fire("library-changed", { classId: data.lectures[0]?.classId ?? "" });
     await expect.element(segments().first()).toHaveTextContent("Today we look at the cell membrane");
     expect(segments().elements()).toHaveLength(5);
+  });
+
+  it("shows each chunk's segments while the lecture is still being transcribed", async () => {
+    const data = fullData();
+    const stored = data.transcripts["lecture-cells"] ?? [];
+    data.transcripts["lecture-cells"] = [];
+    await openLecture(data);
+    await expect.element(page.getByText(strings.lecture.transcriptEmpty)).toBeVisible();
+    const job = { ...finishedJob("job-cells", "transcribe"), status: "running", subjectId: "lecture-cells" };
+    // Progress of another lecture's transcription changes nothing here.
+    data.transcripts["lecture-cells"] = stored.slice(0, 2);
+    await fire("job-progress", { ...job, subjectId: "lecture-mito", percent: 40 });
+    await expect.element(page.getByText(strings.lecture.transcriptEmpty)).toBeVisible();
+    // The first chunk is stored: its segments show before the job ends.
+    await fire("job-progress", { ...job, percent: 40 });
+    await expect.poll(() => segments().elements().length).toBe(2);
+    data.transcripts["lecture-cells"] = stored;
+    await fire("job-progress", { ...job, percent: 100 });
+    await expect.poll(() => segments().elements().length).toBe(5);
   });
 
   it("says why a lecture cannot be opened", async () => {

@@ -9,6 +9,7 @@ const importJob: JobSummary = {
   id: "job-import-1",
   kind: "transcribe",
   subject: "week2",
+  subjectId: "lecture-week2",
   status: "queued",
   percent: 0,
   secondsProcessed: null,
