@@ -237,7 +237,11 @@ impl SpeakerEncoder {
 }
 
 /// A little-endian f32 tensor of exactly `shape`, copied out of the file.
-fn tensor(tensors: &SafeTensors<'_>, name: &str, shape: &[usize]) -> Result<Vec<f32>, SpeakerError> {
+fn tensor(
+    tensors: &SafeTensors<'_>,
+    name: &str,
+    shape: &[usize],
+) -> Result<Vec<f32>, SpeakerError> {
     let view = tensors
         .tensor(name)
         .map_err(|_| SpeakerError::Model(format!("the tensor {name} is missing")))?;
@@ -288,7 +292,9 @@ fn volume_gain(samples: &[f32]) -> Option<f32> {
 /// `compute_partial_slices` with rate 1.3 and min coverage 0.75). Never empty.
 pub fn partial_starts(n_samples: usize) -> Vec<usize> {
     let n_frames = (n_samples + 1).div_ceil(HOP);
-    let steps = (n_frames + PARTIAL_STEP + 1).saturating_sub(PARTIAL_FRAMES).max(1);
+    let steps = (n_frames + PARTIAL_STEP + 1)
+        .saturating_sub(PARTIAL_FRAMES)
+        .max(1);
     let mut starts: Vec<usize> = (0..steps).step_by(PARTIAL_STEP).collect();
     if starts.len() > 1 {
         let last = starts[starts.len() - 1] * HOP;
