@@ -21,11 +21,11 @@ pub struct ClusterSettings {
 }
 
 impl Default for ClusterSettings {
-    /// Threshold 0.3 (cosine similarity 0.7) and 1 s; see the crate documentation for how the
-    /// threshold was chosen.
+    /// Threshold 0.25 (average cosine similarity 0.75) and 1 s; see the crate documentation for
+    /// how the threshold was chosen.
     fn default() -> Self {
         Self {
-            threshold: 0.3,
+            threshold: 0.25,
             min_duration_ms: 1_000,
         }
     }

@@ -7,15 +7,21 @@
 //!   mel spectrogram of [`mel`] (FFT by `realfft`), the LSTM forward pass, partial utterances
 //!   averaged as Resemblyzer does. Its weights are catalog model [`MODEL_ID`], converted from
 //!   the PyPI wheel's PyTorch checkpoint to safetensors by `scripts/fetch-models`. Its output
-//!   matches an independent numpy implementation (`scripts/speaker_reference.py`) to 1e-4
-//!   (`tests/reference.rs`).
+//!   matches an independent numpy implementation (`scripts/speaker_reference.py`): at most
+//!   1.4e-7 apart, tested to 1e-4 (`tests/reference.rs`).
 //! - [`assign_speakers`] groups the segments' embeddings into speakers: average-linkage
 //!   clustering on cosine distance with a threshold, short segments joining the nearest
 //!   speaker (see [`cluster`]).
 //!
-//! The default threshold (cosine distance 0.3) was set on espeak-ng voices and the GE2E
-//! literature's range: same-voice segment pairs measured 0.02–0.2 apart, different voices
-//! ≥ 0.35 (see the README's "Speaker labels" section for the numbers and the limits).
+//! The default threshold (average cosine distance 0.25) was calibrated on espeak-ng voices,
+//! segment by segment as whisper cuts them (1–4 s): one voice's segments lie 0.11 apart on
+//! average (at most 0.15), a clearly different voice's 0.29–0.37 from them; one voice stayed one
+//! speaker at every threshold from 0.15 up, and two clearly different voices (`en-us` against the
+//! `Annie`, `f2` and pitch-70 `f5` variants) were told apart at every threshold from 0.20 to 0.25
+//! (up to 0.35 for Annie). Variants that differ mainly in pitch (`-p 80`, `m3`) merge into one
+//! speaker above 0.15. It has not been calibrated on recordings of real
+//! people (none are available offline here): [`ClusterSettings`] makes it a setting. See the
+//! README's "Speaker labels" section for the numbers and the limits.
 
 pub mod cluster;
 pub mod encoder;
