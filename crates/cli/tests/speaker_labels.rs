@@ -127,58 +127,64 @@ fn transcript_txt(data: &Path, lecture: &Lecture) -> String {
     stdout
 }
 
+/// A teacher's sentences with two questions from the room in between.
+const CLASS_WITH_QUESTIONS: &[(Who, &str)] = &[
+    (
+        Who::Teacher,
+        "Good morning everyone, and welcome back to the science course.",
+    ),
+    (
+        Who::Teacher,
+        "Today we are going to talk about the structure of the cell.",
+    ),
+    (
+        Who::Teacher,
+        "Every living thing is made of one or more cells.",
+    ),
+    (
+        Who::Teacher,
+        "The cell membrane controls what enters and leaves the cell.",
+    ),
+    (
+        Who::Student,
+        "Excuse me, could you explain again what the membrane does for the cell?",
+    ),
+    (
+        Who::Teacher,
+        "Of course. The membrane is a thin barrier around the whole cell.",
+    ),
+    (
+        Who::Teacher,
+        "It lets water and small molecules pass, and keeps other things out.",
+    ),
+    (
+        Who::Teacher,
+        "The mitochondria turn food into energy that the cell can use.",
+    ),
+    (
+        Who::Student,
+        "Do plant cells and animal cells both have mitochondria?",
+    ),
+    (
+        Who::Teacher,
+        "Yes, both of them have mitochondria to make their energy.",
+    ),
+    (
+        Who::Teacher,
+        "Plant cells also have a cell wall and chloroplasts.",
+    ),
+    (
+        Who::Teacher,
+        "Please read the next chapter before the next class.",
+    ),
+];
+
 #[test]
 fn a_teacher_and_two_questions_from_the_room_are_two_speakers() {
     use Who::{Student, Teacher};
-    let script = [
-        (
-            Teacher,
-            "Good morning everyone, and welcome back to the science course.",
-        ),
-        (
-            Teacher,
-            "Today we are going to talk about the structure of the cell.",
-        ),
-        (Teacher, "Every living thing is made of one or more cells."),
-        (
-            Teacher,
-            "The cell membrane controls what enters and leaves the cell.",
-        ),
-        (
-            Student,
-            "Excuse me, could you explain again what the membrane does for the cell?",
-        ),
-        (
-            Teacher,
-            "Of course. The membrane is a thin barrier around the whole cell.",
-        ),
-        (
-            Teacher,
-            "It lets water and small molecules pass, and keeps other things out.",
-        ),
-        (
-            Teacher,
-            "The mitochondria turn food into energy that the cell can use.",
-        ),
-        (
-            Student,
-            "Do plant cells and animal cells both have mitochondria?",
-        ),
-        (
-            Teacher,
-            "Yes, both of them have mitochondria to make their energy.",
-        ),
-        (
-            Teacher,
-            "Plant cells also have a cell wall and chloroplasts.",
-        ),
-        (
-            Teacher,
-            "Please read the next chapter before the next class.",
-        ),
-    ];
+    let script = CLASS_WITH_QUESTIONS;
     let dir = tempfile::tempdir().unwrap();
-    let spoken = compose(dir.path(), "lecture", &script);
+    let spoken = compose(dir.path(), "lecture", script);
     let data = dir.path().join("data");
     let (lecture, rows) = import(&data, &spoken.wav);
     assert!(rows.len() >= 8, "only {} segments: {rows:?}", rows.len());
@@ -268,4 +274,39 @@ fn a_lecture_with_one_voice_has_no_speaker_labels() {
     );
     let txt = transcript_txt(&data, &lecture);
     assert!(!txt.contains("Speaker"), "{txt}");
+}
+
+#[test]
+fn without_the_speaker_model_transcription_works_and_labels_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    // A models folder with every installed model but the speaker encoder.
+    let models = dir.path().join("models");
+    std::fs::create_dir(&models).unwrap();
+    for entry in std::fs::read_dir(lm_core::paths::models_dir()).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_dir() && entry.file_name() != "resemblyzer-ge2e" {
+            std::os::unix::fs::symlink(entry.path(), models.join(entry.file_name())).unwrap();
+        }
+    }
+    let spoken = compose(dir.path(), "lecture", &CLASS_WITH_QUESTIONS[..6]);
+    let data = dir.path().join("data");
+    let (output, stdout) = run(littlemonster(&data)
+        .env("LITTLEMONSTER_MODELS_DIR", &models)
+        .args(["import", "--class", "Biology"])
+        .arg(&spoken.wav));
+    assert!(output.status.success(), "{stdout}");
+    assert!(stdout.contains("transcribed: "), "{stdout}");
+    let library: Library = LibraryRoot::new(&data)
+        .open_or_create_default("Student")
+        .unwrap();
+    let class = library.class_named("Biology").unwrap();
+    let lecture = library
+        .store()
+        .lectures()
+        .list_by_class(&class.id)
+        .unwrap()
+        .remove(0);
+    let rows = library.store().transcripts().list(&lecture.id).unwrap();
+    assert!(rows.len() >= 4, "{rows:?}");
+    assert!(rows.iter().all(|r| r.speaker.is_none()), "{rows:#?}");
 }
