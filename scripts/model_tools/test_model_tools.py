@@ -370,7 +370,7 @@ members = [{{ package = "fake-pkg", path = "fake_pkg/model.zip", inner = "tok.js
         models = fetch.load_catalog(fetch.DEFAULT_CATALOG)
         self.assertEqual(
             [m.id for m in models],
-            ["whisper-tiny.en", "whisper-base", "smollm2-135m", "gemma3-270m", "minilm-l6-v2", "piper-joe-medium", "silero-vad", "onnxruntime"],
+            ["whisper-tiny.en", "whisper-base", "smollm2-135m", "gemma3-270m", "minilm-l6-v2", "piper-joe-medium", "silero-vad", "resemblyzer-ge2e", "onnxruntime"],
         )
 
 

@@ -423,6 +423,8 @@ export const strings = {
       embedding: "Search",
       tts: "Text to speech",
       runtime: "Runtime library",
+      vad: "Voice detection",
+      speaker: "Speaker labels",
     },
     /** The size of a model's files, e.g. "98 MB". */
     size: (bytes: number) =>

@@ -374,6 +374,29 @@ pub trait VoiceActivityDetector: Send {
     }
 }
 
+/// One stretch of a recording as a [`SpeakerDiarizer`] sees it: the speaker embedding of its
+/// audio (`None` when it held no usable speech) and its length.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VoiceSample {
+    /// What [`SpeakerDiarizer::embed`] gave for its audio.
+    pub embedding: Option<Vec<f32>>,
+    /// Its length in milliseconds (short stretches are too little to found a speaker on).
+    pub duration_ms: u64,
+}
+
+/// Tells the voices of a recording apart, for speaker labels on its transcript.
+///
+/// The caller embeds each transcript segment's audio with [`embed`](Self::embed), then asks
+/// [`assign_speakers`](Self::assign_speakers) to group them. Both run on the caller's thread.
+pub trait SpeakerDiarizer: Send + Sync {
+    /// The speaker embedding of one stretch of speech (16 kHz mono, -1.0..=1.0); `Ok(None)` when
+    /// it holds no usable speech (silence, nothing).
+    fn embed(&self, samples_16k: &[f32]) -> Result<Option<Vec<f32>>, EngineError>;
+
+    /// A speaker number for each sample, in order: 0, 1, ... in order of first appearance.
+    fn assign_speakers(&self, samples: &[VoiceSample]) -> Vec<usize>;
+}
+
 /// The shape of the audio an [`AudioSource`] delivers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AudioFormat {

@@ -112,6 +112,8 @@ pub enum ModelRole {
     Runtime,
     /// Voice-activity detection (Silero ONNX): where the speech is in a recording.
     Vad,
+    /// Speaker embeddings (GE2E LSTM, safetensors): who is speaking, for speaker labels.
+    Speaker,
 }
 
 impl fmt::Display for ModelRole {
@@ -123,6 +125,7 @@ impl fmt::Display for ModelRole {
             Self::Tts => "tts",
             Self::Runtime => "runtime",
             Self::Vad => "vad",
+            Self::Speaker => "speaker",
         })
     }
 }
@@ -214,6 +217,9 @@ pub enum Conversion {
     /// CTranslate2 Whisper `model.bin` to whisper.cpp's ggml format.
     #[serde(rename = "ct2-to-ggml")]
     Ct2ToGgml,
+    /// A legacy (non-zip) PyTorch checkpoint's `model_state` to safetensors.
+    #[serde(rename = "torch-to-safetensors")]
+    TorchToSafetensors,
 }
 
 impl ModelEntry {

@@ -6,7 +6,8 @@
 //! hands out
 //!
 //! - [`Services::job_runner`]: a [`JobRunner`] with a handler for every job kind the core queues
-//!   (transcription with Silero voice-activity detection, indexing, notes, quizzes, flashcards);
+//!   (transcription with Silero voice-activity detection and speaker labels, indexing, notes,
+//!   quizzes, flashcards);
 //! - [`Services::search_index`], [`Services::embedder`] and [`Services::with_retriever`]: hybrid
 //!   search and the retriever grounded chat answers from;
 //! - [`Services::llm`]: the one language-model worker every caller shares;
@@ -21,6 +22,7 @@
 //! shared freely.
 
 mod lazy;
+pub mod speakers;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -249,16 +251,18 @@ impl Services {
     }
 
     /// A runner of the library's jobs with a handler for every kind the core queues:
-    /// `transcribe` (the whisper worker, Silero voice-activity detection), `index` (chunk,
-    /// embed with all-MiniLM-L6-v2, update the search index), `notes`, `quiz` and `flashcards`
-    /// (the shared language-model worker). Nothing is loaded until a job needs it; a missing
-    /// model fails the jobs that need it, with the install hint, and no others.
+    /// `transcribe` (the whisper worker, Silero voice-activity detection, speaker labels when
+    /// the speaker model is installed), `index` (chunk, embed with all-MiniLM-L6-v2, update the
+    /// search index), `notes`, `quiz` and `flashcards` (the shared language-model worker).
+    /// Nothing is loaded until a job needs it; a missing model fails the jobs that need it, with
+    /// the install hint, and no others (a missing speaker model only means no speaker labels).
     pub fn job_runner(&self) -> Result<JobRunner, ServicesError> {
         let new_vad: VadFactory = Box::new(|| {
             let vad = SileroVad::new(&SileroVadOptions::default())?;
             Ok(Box::new(vad) as Box<dyn VoiceActivityDetector>)
         });
         let transcribe = TranscribeHandler::new(&self.library, self.transcriber.clone(), new_vad)
+            .with_speakers(speakers::diarizer_factory())
             .with_threads(self.settings.threads);
         let index = IndexHandler::new(Arc::clone(&self.index), Arc::clone(&self.embedder));
         let mut runner = JobRunner::new(self.library.store().path());

@@ -81,12 +81,19 @@ pub fn smollm2_worker(context_size: u32) -> lm_core::workers::llm::WorkerLlm {
 /// Speaks `text` with espeak-ng (US English, 150 words per minute) into a 16 kHz mono 16-bit WAV at
 /// `out`, the format the transcriber expects.
 pub fn speak_to_wav(text: &str, out: &Path) {
+    speak_to_wav_as(text, &["-v", "en-us"], out);
+}
+
+/// [`speak_to_wav`] with other espeak-ng voice options, e.g. `["-v", "en-us+Annie"]` for a second
+/// speaker (150 words per minute).
+pub fn speak_to_wav_as(text: &str, voice: &[&str], out: &Path) {
     let dir = tempfile::tempdir().expect("temp dir for espeak output");
     let text_file = dir.path().join("text.txt");
     let raw = dir.path().join("espeak.wav");
     std::fs::write(&text_file, text).expect("write espeak text");
     run(Command::new("espeak-ng")
-        .args(["-v", "en-us", "-s", "150", "-w"])
+        .args(voice)
+        .args(["-s", "150", "-w"])
         .arg(&raw)
         .arg("-f")
         .arg(&text_file));

@@ -35,7 +35,14 @@ pub fn run(args: TranscriptArgs) -> anyhow::Result<()> {
         None => {
             let mut text = format!("# {} ({})\n", lecture.title, lecture.status);
             for row in &rows {
-                text.push_str(&timestamped_line(&row.segment));
+                let line = timestamped_line(&row.segment);
+                // Speaker labels go after the times: "[..] Speaker 2: text".
+                match (&row.speaker, line.split_once("] ")) {
+                    (Some(speaker), Some((times, said))) => {
+                        text.push_str(&format!("{times}] {speaker}: {said}"));
+                    }
+                    _ => text.push_str(&line),
+                }
                 text.push('\n');
             }
             text

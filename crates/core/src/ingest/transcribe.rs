@@ -13,6 +13,10 @@
 //!    process therefore resumes at the first chunk whose segments are not stored: nothing is
 //!    transcribed twice, stored twice or lost.
 //!
+//! 4. **Label speakers** when a speaker model is installed ([`super::speakers`]): one
+//!    transaction sets every segment's speaker; a lecture with one voice keeps none. Skipped
+//!    quietly without the model; a failure is logged and never fails the transcription.
+//!
 //! The speech spans and the chunk plan are part of the checkpoint, so a resumed job works on
 //! exactly the plan its first attempt made. The lecture goes `imported` → `transcribing` →
 //! `transcribed`, or `failed` (the job keeps the error) / back to `imported` when cancelled.
@@ -31,6 +35,7 @@ use serde_json::Value;
 
 use super::cleanup::clean_chunk_segments;
 use super::index::IndexRequest;
+use super::speakers::{DiarizerFactory, label_speakers};
 use crate::chunk_plan::{ChunkPlanSettings, TranscriptionChunk, plan_chunks};
 use crate::engines::{
     EngineError, SpeechSpan, TranscribeOptions, Transcriber, VoiceActivityDetector,
@@ -101,6 +106,7 @@ pub struct TranscribeHandler {
     cache_dir: PathBuf,
     transcriber: Arc<dyn Transcriber>,
     new_vad: VadFactory,
+    new_diarizer: Option<DiarizerFactory>,
     threads: Option<u32>,
     plan: ChunkPlanSettings,
 }
@@ -114,6 +120,7 @@ impl TranscribeHandler {
             cache_dir: library.dir().join("cache"),
             transcriber,
             new_vad,
+            new_diarizer: None,
             threads: None,
             plan: ChunkPlanSettings::default(),
         }
@@ -122,6 +129,13 @@ impl TranscribeHandler {
     /// CPU threads for the transcriber (`None`: the engine's default).
     pub fn with_threads(mut self, threads: Option<u32>) -> Self {
         self.threads = threads;
+        self
+    }
+
+    /// Label the speakers of each transcribed lecture with diarizers from `new_diarizer` (see
+    /// [`super::speakers`]); without this, no speaker labels are made.
+    pub fn with_speakers(mut self, new_diarizer: DiarizerFactory) -> Self {
+        self.new_diarizer = Some(new_diarizer);
         self
     }
 
@@ -348,6 +362,56 @@ impl TranscribeHandler {
         Ok(file)
     }
 
+    /// Labels the speakers of the finished transcript, when a speaker model is installed. Only a
+    /// cancel stops the job here: every other failure is logged and the transcript is kept
+    /// without labels.
+    fn label_speakers(
+        &self,
+        context: &JobContext<'_>,
+        lecture: &Lecture,
+        wav: &Path,
+    ) -> Result<(), JobError> {
+        let Some(new_diarizer) = &self.new_diarizer else {
+            return Ok(());
+        };
+        let diarizer = match new_diarizer() {
+            Ok(Some(diarizer)) => diarizer,
+            Ok(None) => {
+                tracing::info!(lecture = %lecture.id, "no speaker model installed: no speaker labels");
+                return Ok(());
+            }
+            Err(error) => {
+                tracing::warn!(lecture = %lecture.id, "speaker labels skipped: {error}");
+                return Ok(());
+            }
+        };
+        context.report(&progress(1.0, None, "telling the speakers apart"), None)?;
+        let started = std::time::Instant::now();
+        match label_speakers(
+            context.store(),
+            &lecture.id,
+            wav,
+            diarizer.as_ref(),
+            &|| context.check_cancelled(),
+        ) {
+            Ok(outcome) => {
+                tracing::info!(
+                    lecture = %lecture.id,
+                    speakers = outcome.speakers,
+                    labelled = outcome.labelled,
+                    seconds = started.elapsed().as_secs_f64(),
+                    "speaker labels"
+                );
+                Ok(())
+            }
+            Err(JobError::Cancelled) => Err(JobError::Cancelled),
+            Err(error) => {
+                tracing::warn!(lecture = %lecture.id, "speaker labels failed: {error}");
+                Ok(())
+            }
+        }
+    }
+
     fn remove_decoded(&self, lecture_id: &LectureId) {
         let wav = self.decoded_wav(lecture_id);
         if let Err(error) = fs::remove_file(&wav)
@@ -394,6 +458,7 @@ impl JobHandler for TranscribeHandler {
             None => self.plan(context, &lecture, &wav)?,
         };
         self.transcribe_chunks(context, &lecture, &wav, checkpoint, request.language)?;
+        self.label_speakers(context, &lecture, &wav)?;
         store
             .lectures()
             .set_status(&lecture.id, LectureStatus::Transcribed)?;

@@ -88,6 +88,11 @@ fn bundled_catalog_parses_and_lists_every_model_with_hash_and_size() {
         ("minilm-l6-v2", ModelRole::Embedding, "model.onnx"),
         ("piper-joe-medium", ModelRole::Tts, "en_US-joe-medium.onnx"),
         ("silero-vad", ModelRole::Vad, "silero_vad_16k_sequence.onnx"),
+        (
+            "resemblyzer-ge2e",
+            ModelRole::Speaker,
+            "speaker_encoder.safetensors",
+        ),
         ("onnxruntime", ModelRole::Runtime, "libonnxruntime.so"),
     ];
     assert_eq!(catalog.entries().len(), expected.len());

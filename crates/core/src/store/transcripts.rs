@@ -216,6 +216,31 @@ impl<'s> Transcripts<'s> {
         })
     }
 
+    /// Sets the speaker of segments of `lecture_id` in one transaction: each `(id, speaker)`
+    /// pair names a live segment of that lecture and its new speaker (`None` clears it). Rows
+    /// whose speaker is already that value are left alone (no new `change_seq`); ids that are
+    /// not live segments of the lecture (edited away meanwhile) are skipped. Returns the number
+    /// of rows changed.
+    pub fn set_speakers(
+        &self,
+        lecture_id: &LectureId,
+        speakers: &[(SegmentId, Option<String>)],
+    ) -> Result<usize, StoreError> {
+        self.store.write("set the speakers of a transcript", |tx| {
+            let now = now_ms();
+            let mut update = tx.prepare_cached(
+                "UPDATE transcript_segments SET speaker = ?3, updated_at = ?4
+                 WHERE id = ?1 AND lecture_id = ?2 AND deleted_at IS NULL
+                   AND speaker IS NOT ?3",
+            )?;
+            let mut changed = 0;
+            for (id, speaker) in speakers {
+                changed += update.execute(params![id, lecture_id, speaker, now])?;
+            }
+            Ok(changed)
+        })
+    }
+
     /// Runs an edit in one transaction. The body checks everything before its first write, so
     /// a refusal ([`EditError::Refused`]) leaves the database as it was; a database failure
     /// rolls back.
@@ -717,6 +742,50 @@ mod tests {
                 if *f == field && problem.contains(needle) => {}
             other => panic!("expected invalid {field} mentioning {needle:?}, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn set_speakers_changes_only_live_rows_of_the_lecture_that_differ() {
+        let (_dir, store, lecture, rows) = store_with_transcript();
+        let seq_of = |id: &SegmentId| row_change_seq(&store, "transcript_segments", id.as_str());
+        let unchanged_seq = seq_of(&rows[1].id);
+        // Split the last segment away: its old id is a tombstone now.
+        let (_a, _b) = store.transcripts().split(&rows[2].id, 4, None).unwrap();
+        let changed = store
+            .transcripts()
+            .set_speakers(
+                &lecture.id,
+                &[
+                    (rows[0].id.clone(), Some("Speaker 1".into())),
+                    (rows[1].id.clone(), Some("teacher".into())), // already so
+                    (rows[2].id.clone(), Some("Speaker 2".into())), // deleted
+                ],
+            )
+            .unwrap();
+        assert_eq!(changed, 1);
+        let listed = store.transcripts().list(&lecture.id).unwrap();
+        assert_eq!(listed[0].speaker.as_deref(), Some("Speaker 1"));
+        assert_eq!(listed[1].speaker.as_deref(), Some("teacher"));
+        assert!(listed[2..].iter().all(|row| row.speaker.is_none()));
+        assert_eq!(seq_of(&rows[1].id), unchanged_seq);
+        assert_eq!(seq_of(&rows[0].id), store.change_seq().unwrap());
+
+        // Clearing works, and an id of another lecture is never touched.
+        let cleared = store
+            .transcripts()
+            .set_speakers(&lecture.id, &[(rows[0].id.clone(), None)])
+            .unwrap();
+        assert_eq!(cleared, 1);
+        let other = LectureId::from("another-lecture".to_string());
+        let none = store
+            .transcripts()
+            .set_speakers(&other, &[(rows[1].id.clone(), None)])
+            .unwrap();
+        assert_eq!(none, 0);
+        assert_eq!(
+            store.transcripts().list(&lecture.id).unwrap()[0].speaker,
+            None
+        );
     }
 
     #[test]
