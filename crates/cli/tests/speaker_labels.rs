@@ -81,11 +81,14 @@ fn compose(dir: &Path, name: &str, script: &[(Who, &str)]) -> Spoken {
     Spoken { wav, turns }
 }
 
-/// Imports (and so transcribes) the lecture, returning it and its stored segments.
-fn import(data: &Path, wav: &Path) -> (Lecture, Vec<TranscriptSegmentRow>) {
-    let (output, stdout) = run(littlemonster(data)
-        .args(["import", "--class", "Biology"])
-        .arg(wav));
+/// Imports (and so transcribes) `wav` into class "Biology" of a fresh library in `data`, with the models in `models`
+/// (default: the installed ones), and reads back its lecture and transcript.
+fn import(data: &Path, wav: &Path, models: Option<&Path>) -> (Lecture, Vec<TranscriptSegmentRow>) {
+    let mut command = littlemonster(data);
+    if let Some(models) = models {
+        command.env("LITTLEMONSTER_MODELS_DIR", models);
+    }
+    let (output, stdout) = run(command.args(["import", "--class", "Biology"]).arg(wav));
     assert!(output.status.success(), "{stdout}");
     let library: Library = LibraryRoot::new(data)
         .open_or_create_default("Student")
@@ -186,7 +189,7 @@ fn a_teacher_and_two_questions_from_the_room_are_two_speakers() {
     let dir = tempfile::tempdir().unwrap();
     let spoken = compose(dir.path(), "lecture", script);
     let data = dir.path().join("data");
-    let (lecture, rows) = import(&data, &spoken.wav);
+    let (lecture, rows) = import(&data, &spoken.wav, None);
     assert!(rows.len() >= 8, "only {} segments: {rows:?}", rows.len());
 
     let mut labels: Vec<&str> = rows.iter().filter_map(|r| r.speaker.as_deref()).collect();
@@ -266,7 +269,7 @@ fn a_lecture_with_one_voice_has_no_speaker_labels() {
     let dir = tempfile::tempdir().unwrap();
     let spoken = compose(dir.path(), "lecture", &script);
     let data = dir.path().join("data");
-    let (lecture, rows) = import(&data, &spoken.wav);
+    let (lecture, rows) = import(&data, &spoken.wav, None);
     assert!(rows.len() >= 5, "only {} segments: {rows:?}", rows.len());
     assert!(
         rows.iter().all(|r| r.speaker.is_none()),
@@ -290,23 +293,7 @@ fn without_the_speaker_model_transcription_works_and_labels_nothing() {
     }
     let spoken = compose(dir.path(), "lecture", &CLASS_WITH_QUESTIONS[..6]);
     let data = dir.path().join("data");
-    let (output, stdout) = run(littlemonster(&data)
-        .env("LITTLEMONSTER_MODELS_DIR", &models)
-        .args(["import", "--class", "Biology"])
-        .arg(&spoken.wav));
-    assert!(output.status.success(), "{stdout}");
-    assert!(stdout.contains("transcribed: "), "{stdout}");
-    let library: Library = LibraryRoot::new(&data)
-        .open_or_create_default("Student")
-        .unwrap();
-    let class = library.class_named("Biology").unwrap();
-    let lecture = library
-        .store()
-        .lectures()
-        .list_by_class(&class.id)
-        .unwrap()
-        .remove(0);
-    let rows = library.store().transcripts().list(&lecture.id).unwrap();
+    let (_, rows) = import(&data, &spoken.wav, Some(&models));
     assert!(rows.len() >= 4, "{rows:?}");
     assert!(rows.iter().all(|r| r.speaker.is_none()), "{rows:#?}");
 }

@@ -128,24 +128,7 @@ fn unreadable(wav: &Path, error: &dyn std::fmt::Display) -> JobError {
 mod tests {
     use super::*;
     use crate::engines::TranscriptSegment;
-    use crate::store::{Lecture, NewLecture, SegmentInput};
-
-    fn store_with_lecture() -> (tempfile::TempDir, Store, Lecture) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path().join("profile.db")).unwrap();
-        let profile = store.profiles().create("Ada").unwrap();
-        let class = store.classes().create(&profile.id, "Biology").unwrap();
-        let lecture = store
-            .lectures()
-            .create(&NewLecture {
-                class_id: class.id,
-                title: "Cells".into(),
-                media_path: "media/ab/abcdef.m4a".into(),
-                media_hash: "abcdef".into(),
-            })
-            .unwrap();
-        (dir, store, lecture)
-    }
+    use crate::store::{SegmentInput, store_with_lecture};
 
     /// Tells "voices" apart by loudness: quiet audio is one speaker, loud audio another.
     struct LoudnessDiarizer;

@@ -528,6 +528,10 @@ fn json_column<T: DeserializeOwned>(
     })
 }
 
+/// A store with one profile, class and lecture, for the tests of other modules.
+#[cfg(test)]
+pub(crate) use lectures::tests::store_with_lecture;
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // Tests may unwrap.
 mod test_support {
