@@ -3,9 +3,12 @@
 #![allow(clippy::unwrap_used)] // Tests may unwrap.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::{littlemonster, run};
 use lm_core::ingest::TranscribeCheckpoint;
 use lm_core::library::{Library, LibraryRoot};
 use lm_core::store::{JobStatus, Lecture, LectureStatus, TranscriptSegmentRow};
@@ -56,30 +59,6 @@ const SENTENCES: &[&str] = &[
 ];
 
 /// The folder of a freshly built `lm-stt-worker`, for the child processes.
-fn worker_dir() -> PathBuf {
-    let worker = lm_testkit::built_binary("lm-stt-worker");
-    worker.parent().unwrap().to_path_buf()
-}
-
-/// `littlemonster` working on the library in `data`, with the installed models.
-fn littlemonster(data: &Path) -> Command {
-    lm_testkit::require_model("whisper-tiny.en", "ggml-tiny.en.bin");
-    lm_testkit::require_model("silero-vad", "silero_vad_16k_sequence.onnx");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_littlemonster"));
-    command
-        .env("LITTLEMONSTER_DATA_DIR", data)
-        .env("LITTLEMONSTER_MODELS_DIR", lm_core::paths::models_dir())
-        .env("LITTLEMONSTER_WORKER_DIR", worker_dir());
-    command
-}
-
-fn run(command: &mut Command) -> (Output, String) {
-    let output = command.output().unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    eprintln!("{stdout}{}", String::from_utf8_lossy(&output.stderr));
-    (output, stdout)
-}
-
 fn sox(args: &[&str]) {
     let status = Command::new("sox").args(args).status().unwrap();
     assert!(status.success(), "sox {args:?} failed");

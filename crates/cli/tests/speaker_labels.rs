@@ -8,8 +8,11 @@
 #![allow(clippy::unwrap_used)] // Tests may unwrap.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
+mod common;
+
+use common::run;
 use lm_core::library::{Library, LibraryRoot};
 use lm_core::store::{Lecture, TranscriptSegmentRow};
 
@@ -28,24 +31,10 @@ struct Spoken {
     turns: Vec<(u64, u64, Who)>,
 }
 
+/// `littlemonster` on the library in `data`, with the speaker encoder required too.
 fn littlemonster(data: &Path) -> Command {
-    lm_testkit::require_model("whisper-tiny.en", "ggml-tiny.en.bin");
-    lm_testkit::require_model("silero-vad", "silero_vad_16k_sequence.onnx");
     lm_testkit::require_model("resemblyzer-ge2e", "speaker_encoder.safetensors");
-    let worker = lm_testkit::built_binary("lm-stt-worker");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_littlemonster"));
-    command
-        .env("LITTLEMONSTER_DATA_DIR", data)
-        .env("LITTLEMONSTER_MODELS_DIR", lm_core::paths::models_dir())
-        .env("LITTLEMONSTER_WORKER_DIR", worker.parent().unwrap());
-    command
-}
-
-fn run(command: &mut Command) -> (Output, String) {
-    let output = command.output().unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    eprintln!("{stdout}{}", String::from_utf8_lossy(&output.stderr));
-    (output, stdout)
+    common::littlemonster(data)
 }
 
 /// Speaks each `(who, sentence)` with a 0.8 s pause after it, joined into one 16 kHz WAV.
